@@ -1,0 +1,75 @@
+"""``quinte up``: watcher, in-process workers and the web server in one process, stopped cleanly by Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import uvicorn
+from sqlalchemy import select
+
+from core.queue import DramatiqDispatcher, make_broker
+from core.runner import first_unfinished_stage
+from core.runtime import Runtime
+from ingest.watcher import InboxWatcher
+from storage.models import Record
+
+log = logging.getLogger("quinte.up")
+
+
+def recover_unfinished(runtime: Runtime, dispatcher: DramatiqDispatcher) -> int:
+    """Re-send documents a crash left half-done; stages are idempotent, so re-running is safe."""
+    with runtime.db.session() as session:
+        document_ids = set(session.scalars(select(Record.document_id).where(Record.status == "processing")))
+    for document_id in sorted(document_ids):
+        stage = first_unfinished_stage(runtime, document_id)
+        if stage is not None:
+            dispatcher.submit(document_id, stage)
+    if document_ids:
+        log.info("re-enqueued %d unfinished documents", len(document_ids))
+    return len(document_ids)
+
+
+def drop_samples(runtime: Runtime, count: int) -> None:
+    """Generate sample scans into the inboxes of the pipelines that accept their types."""
+    from samples.generate import generate
+
+    staging = runtime.settings.var_dir / "samples"
+    made = generate(staging, count=count, seed=7)
+    by_type = {doc_type: p.inbox_folder for p in runtime.config.pipelines.values() for doc_type in p.doc_types or []}
+    fallback = runtime.config.pipeline(runtime.config.default_pipeline).inbox_folder
+    for sample in made:
+        folder = runtime.inbox_dir / by_type.get(sample.doc_type, fallback)
+        folder.mkdir(parents=True, exist_ok=True)
+        # Rename into place so the watcher never sees a half-written sample.
+        sample.path.replace(folder / sample.path.name)
+
+
+def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
+    from core.cli import _print_admin_password
+    from review_ui.app import create_app
+
+    _print_admin_password(runtime)
+    dispatcher = DramatiqDispatcher(runtime, make_broker(runtime.settings.broker_url))
+    worker = dispatcher.worker(threads=threads)
+    worker.start()
+    recover_unfinished(runtime, dispatcher)
+    stop = threading.Event()
+    watcher = InboxWatcher(runtime, dispatcher)
+    watcher.ensure_folders()
+    watcher_thread = threading.Thread(target=watcher.run, args=(stop,), name="watcher", daemon=True)
+    watcher_thread.start()
+    if samples:
+        threading.Thread(target=drop_samples, args=(runtime, samples), name="samples", daemon=True).start()
+    app = create_app(runtime, dispatcher)
+    server = uvicorn.Server(uvicorn.Config(app, host=runtime.settings.host, port=runtime.settings.port,
+                                           log_level="info"))
+    print(f"quinte is up: http://{runtime.settings.host}:{runtime.settings.port}/ "
+          f"(inboxes under {runtime.inbox_dir.resolve()})", flush=True)
+    try:
+        server.run()  # returns on Ctrl-C / SIGTERM (uvicorn handles the signals)
+    finally:
+        stop.set()
+        watcher_thread.join(timeout=5)
+        worker.stop()
+        runtime.close()

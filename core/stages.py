@@ -1,0 +1,27 @@
+"""The list of every stage quinte knows, registered explicitly in one place."""
+
+from __future__ import annotations
+
+from core.registry import StageRegistry, StageSpec
+
+
+def build_registry() -> StageRegistry:
+    """A registry holding every built-in stage; imports are local so start-up loads only what it uses."""
+    from extract.routing import RouteParams, route_stage
+    from extract.stage import ExtractParams, extract_stage
+    from ingest.pages import PagesParams, pages_stage
+    from invoicing.stage import FatturaPAParams, fatturapa_stage
+    from ocr.stage import OcrParams, ocr_stage
+
+    registry = StageRegistry()
+    registry.register(StageSpec("pages", pages_stage, PagesParams, queue="default",
+                                description="split the original into page images"))
+    registry.register(StageSpec("fatturapa", fatturapa_stage, FatturaPAParams, queue="default",
+                                description="read SdI e-invoices (XML, .p7m) directly, without OCR"))
+    registry.register(StageSpec("ocr", ocr_stage, OcrParams, queue="ocr",
+                                description="clean pages and recognise words (or reuse a text layer)"))
+    registry.register(StageSpec("extract", extract_stage, ExtractParams, queue="default",
+                                description="classify and extract fields, lines and checks"))
+    registry.register(StageSpec("route", route_stage, RouteParams, queue="default",
+                                description="validate automatically or send to review with reasons"))
+    return registry

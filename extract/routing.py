@@ -1,0 +1,66 @@
+"""The route stage: straight-through processing when every rule holds, the review queue with reasons otherwise."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from core.context import StageContext
+from core.records import touch
+from storage.models import Event, Page, Record
+
+
+class RouteParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Fields that must be present, per document type, for a record to pass without a person.
+    required: dict[str, list[str]] = Field(default_factory=dict)
+    # Minimum calibrated confidence per field; ``default`` applies to fields not named.
+    thresholds: dict[str, float] = Field(default_factory=lambda: {"default": 0.9})
+    min_doc_type_confidence: float = Field(0.9, ge=0, le=1)
+    # False sends everything to a person (a pipeline in its first weeks, say).
+    auto_validate: bool = True
+
+
+def routing_reasons(record: Record, *, params: RouteParams, accepted_types: list[str] | None,
+                    page_problems: list[str]) -> list[str]:
+    """Why a record needs a person; empty when it may be validated automatically."""
+    reasons: list[str] = []
+    if not params.auto_validate:
+        reasons.append("this pipeline sends every document to review")
+    if accepted_types and record.doc_type not in accepted_types:
+        reasons.append(f"document type {record.doc_type} is not one this pipeline expects")
+    if (record.doc_type_confidence or 0) < params.min_doc_type_confidence:
+        reasons.append(f"unsure of the document type ({record.doc_type}, {record.doc_type_confidence or 0:.2f})")
+    present = {row.name: row for row in record.fields if row.value is not None}
+    for name in params.required.get(record.doc_type or "", []):
+        if name not in present:
+            reasons.append(f"{name} was not found")
+    default = params.thresholds.get("default", 0.9)
+    for name, row in sorted(present.items()):
+        threshold = params.thresholds.get(name, default)
+        if row.corrected_by is None and (row.confidence or 0) < threshold:
+            reasons.append(f"{name} is uncertain ({row.confidence or 0:.2f} < {threshold:.2f})")
+    reasons.extend(
+        f"check failed: {check['message']}" for check in record.checks or [] if check.get("severity") == "error"
+    )
+    reasons.extend(page_problems)
+    return reasons
+
+
+def route_stage(ctx: StageContext, params: RouteParams) -> None:
+    with ctx.session() as session:
+        problems = [f"page {number}: {problem}" for number, problem in session.execute(
+            select(Page.number, Page.problem).where(Page.document_id == ctx.document_id, Page.problem.is_not(None))
+        )]
+        records = session.scalars(select(Record).where(Record.document_id == ctx.document_id)).all()
+        for record in records:
+            if record.status in {"validated", "rejected", "failed"}:
+                continue
+            reasons = routing_reasons(record, params=params, accepted_types=ctx.pipeline.doc_types,
+                                      page_problems=problems)
+            record.status = "needs_review" if reasons else "validated"
+            record.reasons = reasons
+            touch(record)
+            session.add(Event(kind=f"record.{record.status}", document_id=ctx.document_id, record_id=record.id,
+                              data={"reasons": reasons}))

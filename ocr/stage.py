@@ -1,0 +1,125 @@
+"""The ocr stage: clean each page, reuse a real text layer or run Tesseract, store the page image and its words."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import delete, insert, select
+
+from core.context import StageContext
+from core.document import PageWords
+from ingest.pages import encode_png, page_image_key
+from ingest.sniff import PDF
+from ocr.cleanup import clean_page
+from ocr.engine import OcrTimeout, recognise
+from ocr.params import CleanupParams
+from ocr.textlayer import read_text_layer
+from storage.models import Document, Page, WordRow
+
+
+class OcrParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    languages: str = Field("ita+eng", pattern=r"^[a-z_]{3,}(\+[a-z_]{3,})*$")
+    psm: int = Field(3, ge=0, le=13)
+    page_timeout: float = Field(120.0, gt=0)
+    # Pages of one document OCRed at once; 0 means one per core.
+    jobs: int = Field(0, ge=0, le=64)
+    use_text_layer: bool = True
+    dpi: int = Field(300, ge=72, le=600)
+    cleanup: CleanupParams = Field(default_factory=CleanupParams)
+
+
+@dataclass(slots=True)
+class PageResult:
+    number: int
+    image: np.ndarray
+    words: PageWords
+    cleanup: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
+
+
+def _load_grey(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("L"))
+
+
+def _ocr_page(number: int, raw: bytes, params: OcrParams, pdf_path: Path | None) -> PageResult:
+    image = _load_grey(raw)
+    if pdf_path is not None and params.use_text_layer:
+        words = read_text_layer(pdf_path, number - 1, dpi=params.dpi)
+        if words is not None and words.width == image.shape[1] and words.height == image.shape[0]:
+            # Born-digital page: its own text is exact; keep the render untouched so boxes stay aligned.
+            words.page = number
+            return PageResult(number, image, words, {"text_layer": True})
+    cleaned = clean_page(image, params.cleanup)
+    try:
+        words = recognise(cleaned.ocr_image, page=number, languages=params.languages, psm=params.psm,
+                          timeout=params.page_timeout)
+    except OcrTimeout as exc:
+        height, width = cleaned.review_image.shape[:2]
+        return PageResult(number, cleaned.review_image, PageWords(number, width, height), cleaned.info,
+                          problem=f"OCR timed out: {exc}")
+    return PageResult(number, cleaned.review_image, words, cleaned.info)
+
+
+def ocr_stage(ctx: StageContext, params: OcrParams) -> None:
+    """Replace this document's page images and words with a fresh, cleaned and recognised set."""
+    with ctx.session() as session:
+        document = session.get(Document, ctx.document_id)
+        assert document is not None
+        pages = session.execute(
+            select(Page.number, Page.image_key).where(Page.document_id == ctx.document_id).order_by(Page.number)
+        ).all()
+        media_type, object_key = document.media_type, document.object_key
+    if not pages:
+        return
+    raw_key = {number: f"documents/{ctx.document_id}/raw/{number:04d}.png" for number, _ in pages}
+    jobs = params.jobs or os.cpu_count() or 1
+    with tempfile.TemporaryDirectory(prefix="quinte-ocr-") as tmp:
+        pdf_path = None
+        if media_type == PDF and params.use_text_layer:
+            pdf_path = Path(tmp) / "original.pdf"
+            pdf_path.write_bytes(ctx.store.get(object_key))
+        with ThreadPoolExecutor(max_workers=min(jobs, len(pages))) as pool:
+            results = list(pool.map(
+                lambda number: _ocr_page(number, ctx.store.get(raw_key[number]), params, pdf_path),
+                [number for number, _ in pages],
+            ))
+    for result in results:
+        ctx.store.put(page_image_key(ctx.document_id, result.number), encode_png(Image.fromarray(result.image)),
+                      content_type="image/png")
+    _store_results(ctx, results)
+
+
+def _store_results(ctx: StageContext, results: list[PageResult]) -> None:
+    with ctx.session() as session:
+        rows = {page.number: page for page in session.scalars(select(Page).where(Page.document_id == ctx.document_id))}
+        session.execute(delete(WordRow).where(WordRow.page_id.in_([page.id for page in rows.values()])))
+        word_rows: list[dict[str, Any]] = []
+        for result in results:
+            page = rows[result.number]
+            height, width = result.image.shape[:2]
+            page.width, page.height = width, height
+            page.image_key = page_image_key(ctx.document_id, result.number)
+            page.text_source = result.words.source
+            page.mean_confidence = result.words.mean_confidence
+            page.cleanup = result.cleanup
+            page.problem = result.problem
+            word_rows.extend(
+                {"page_id": page.id, "seq": seq, "text": word.text[:512], "x0": word.bbox[0], "y0": word.bbox[1],
+                 "x1": word.bbox[2], "y1": word.bbox[3], "confidence": word.confidence, "block": word.block,
+                 "line": word.line}
+                for seq, word in enumerate(result.words.words)
+            )
+        if word_rows:
+            session.execute(insert(WordRow), word_rows)
