@@ -1,0 +1,1 @@
+"""Field extraction: pure functions from OCR words (PageWords) to an Extraction."""

@@ -1,0 +1,165 @@
+"""Invoice extraction from hand-built pages in Italian, English and German layouts."""
+
+from __future__ import annotations
+
+from core.document import PageWords, Word
+from extract.engine import extract
+
+Row = tuple[int, list[tuple[int, str]]]
+
+
+def page(rows: list[Row], width: int = 2480, height: int = 3508, number: int = 1) -> PageWords:
+    """Words from (y, [(x, text), ...]) rows; each text is split into words 22 px per character."""
+    words = []
+    for block, (y, items) in enumerate(rows):
+        for x, text in items:
+            x0 = x
+            for token in text.split(" "):
+                w = 22 * len(token)
+                words.append(Word(token, (x0, y, x0 + w, y + 40), 0.93, number, block, 0))
+                x0 += w + 22
+    return PageWords(number, width, height, words)
+
+
+ITALIAN = page(
+    [
+        (100, [(100, "Rossi Forniture S.r.l.")]),
+        (150, [(100, "Via Roma 1, 20121 Milano")]),
+        (200, [(100, "P.IVA 01234567890")]),
+        (250, [(100, "C.F. RSSMRA80A01H501U")]),
+        (400, [(1400, "Spett.le")]),
+        (450, [(1400, "Bianchi S.p.A.")]),
+        (500, [(1400, "P.IVA IT00743110157")]),
+        (700, [(100, "FATTURA N. 2025/17"), (1400, "Data 21/04/2025")]),
+        (
+            800,
+            [(100, "Descrizione"), (1200, "Quantità"), (1500, "Prezzo"), (1800, "IVA %"), (2100, "Importo")],
+        ),
+        (860, [(100, "Consulenza tecnica"), (1200, "2"), (1500, "50,00"), (1800, "22"), (2100, "100,00")]),
+        (920, [(100, "Materiale"), (1200, "1"), (1500, "20,00"), (1800, "22"), (2100, "20,00")]),
+        (1200, [(1500, "Imponibile"), (2100, "120,00")]),
+        (1260, [(1500, "IVA 22%"), (2100, "26,40")]),
+        (1320, [(1500, "Totale fattura"), (2100, "€ 146,40")]),
+        (1500, [(100, "Scadenza: 21/05/2025")]),
+        (1560, [(100, "Modalità di pagamento: Bonifico bancario 30 gg d.f.")]),
+        (1620, [(100, "IBAN: IT60 X054 2811 1010 0000 0123 456")]),
+        (1680, [(100, "Rif. ordine: PO-4471")]),
+    ]
+)
+
+
+def values(pages: list[PageWords], doc_type: str | None = None) -> dict[str, object]:
+    return {name: f.value for name, f in extract(pages, doc_type=doc_type).fields.items()}
+
+
+def test_italian_invoice_label_left_of_value() -> None:
+    result = extract([ITALIAN])
+    assert result.doc_type == "invoice"
+    got = {name: f.value for name, f in result.fields.items()}
+    assert got == {
+        "supplier_name": "Rossi Forniture S.r.l.",
+        "supplier_vat": "IT01234567890",
+        "supplier_tax_code": "RSSMRA80A01H501U",
+        "customer_name": "Bianchi S.p.A.",
+        "customer_vat": "IT00743110157",
+        "invoice_number": "2025/17",
+        "issue_date": "2025-04-21",
+        "due_date": "2025-05-21",
+        "net_amount": "120.00",
+        "vat_amount": "26.40",
+        "vat_rate": "22",
+        "total_amount": "146.40",
+        "currency": "EUR",
+        "iban": "IT60X0542811101000000123456",
+        "payment_terms": "Bonifico bancario 30 gg d.f.",
+        "order_reference": "PO-4471",
+    }
+    assert result.lines == [
+        {
+            "description": "Consulenza tecnica",
+            "quantity": "2",
+            "unit_price": "50.00",
+            "vat_rate": "22",
+            "amount": "100.00",
+        },
+        {
+            "description": "Materiale",
+            "quantity": "1",
+            "unit_price": "20.00",
+            "vat_rate": "22",
+            "amount": "20.00",
+        },
+    ]
+    # The FatturaPA sample P.IVA fails its check digit: a check for the reviewer, not a crash.
+    assert [(c.code, c.message) for c in result.checks] == [
+        ("invalid_supplier_vat", "P.IVA 01234567890 fails the check digit")
+    ]
+    total = result.fields["total_amount"]
+    assert total.page == 1 and total.bbox == (2100, 1320, 2276, 1360) and total.source == "rules"
+    assert result.fields["supplier_vat"].confidence < result.fields["customer_vat"].confidence
+
+
+def test_english_invoice_label_above_value_totals_block() -> None:
+    english = page(
+        [
+            (100, [(100, "Acme Widgets Ltd")]),
+            (150, [(100, "VAT No: GB 123 4567 89")]),
+            (300, [(100, "INVOICE")]),
+            (400, [(100, "Invoice No"), (800, "Invoice Date"), (1400, "Due Date")]),
+            (450, [(100, "INV-0042"), (800, "April 21, 2025"), (1400, "May 21, 2025")]),
+            (600, [(100, "Bill to:"), (400, "Globex Corporation")]),
+            (1500, [(1000, "Subtotal"), (1500, "VAT"), (2000, "Total Due")]),
+            (1550, [(1000, "£1,000.00"), (1500, "£200.00"), (2000, "£1,200.00")]),
+            (1700, [(100, "Payment terms: 30 days net")]),
+        ]
+    )
+    got = values([english])
+    assert got["invoice_number"] == "INV-0042"
+    assert got["issue_date"] == "2025-04-21" and got["due_date"] == "2025-05-21"
+    assert (got["net_amount"], got["vat_amount"], got["total_amount"]) == ("1000.00", "200.00", "1200.00")
+    assert got["currency"] == "GBP" and got["supplier_vat"] == "GB123456789"
+    assert got["supplier_name"] == "Acme Widgets Ltd" and got["customer_name"] == "Globex Corporation"
+    assert got["payment_terms"] == "30 days net"
+
+
+def test_german_invoice_and_joint_choice_of_totals() -> None:
+    german = page(
+        [
+            (100, [(100, "Müller Technik GmbH")]),
+            (150, [(100, "USt-IdNr.: DE136695976")]),
+            (300, [(100, "Rechnung Nr. 4711"), (1400, "Datum: 3. März 2025")]),
+            (400, [(100, "Zahlbar bis 02.04.2025")]),
+            (1400, [(1400, "Zwischensumme"), (2000, "500,00 €")]),
+            (1450, [(1400, "MwSt. 19%"), (2000, "95,00 €")]),
+            (1500, [(1400, "Summe"), (2000, "59,50 €")]),  # a misread stray "Summe" candidate
+            (1550, [(1400, "Gesamtbetrag"), (2000, "595,00 €")]),
+        ]
+    )
+    result = extract([german])
+    got = {name: f.value for name, f in result.fields.items()}
+    assert got["invoice_number"] == "4711" and got["issue_date"] == "2025-03-03"
+    assert got["due_date"] == "2025-04-02" and got["vat_rate"] == "19"
+    assert (got["net_amount"], got["vat_amount"], got["total_amount"]) == ("500.00", "95.00", "595.00")
+    assert got["supplier_vat"] == "DE136695976" and got["supplier_name"] == "Müller Technik GmbH"
+    assert result.checks == []
+
+
+def test_totals_mismatch_becomes_a_check() -> None:
+    broken = page(
+        [
+            (100, [(100, "Fattura n. 12 del 10/01/2025")]),
+            (1200, [(1500, "Imponibile"), (2100, "100,00")]),
+            (1260, [(1500, "IVA 22%"), (2100, "22,00")]),
+            (1320, [(1500, "Totale"), (2100, "120,00")]),
+        ]
+    )
+    result = extract([broken], doc_type="invoice")
+    assert result.doc_type_confidence == 1.0
+    codes = {c.code: c for c in result.checks}
+    assert codes["totals_mismatch"].message == "net 100.00 + VAT 22.00 ≠ total 120.00"
+    assert result.fields["total_amount"].confidence < 0.95
+
+
+def test_document_without_extractor_only_classified() -> None:
+    result = extract([page([(100, [(100, "Documento di trasporto DDT n. 5")])])], doc_type="delivery_note")
+    assert result.doc_type == "delivery_note" and result.fields == {} and result.lines == []
