@@ -121,16 +121,16 @@ def worker(queues: Annotated[list[str] | None, typer.Option("--queues", help="qu
 @app.command()
 def serve() -> None:
     """Only the web server (review UI and API); uploads go to the configured broker."""
-    import uvicorn
-
     from core.queue import make_dispatcher
+    from core.services import serve_app
     from review_ui.app import create_app
 
     _logging()
     runtime = _runtime(_settings())
     _print_admin_password(runtime)
     application = create_app(runtime, make_dispatcher(runtime))
-    uvicorn.run(application, host=runtime.settings.host, port=runtime.settings.port, log_level="info")
+    serve_app(application, runtime.settings.host, runtime.settings.port)
+    runtime.close()
 
 
 @app.command()

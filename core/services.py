@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import threading
+from collections.abc import Iterator
 
 import uvicorn
 from sqlalchemy import select
@@ -15,6 +18,26 @@ from ingest.watcher import InboxWatcher
 from storage.models import Record
 
 log = logging.getLogger("quinte.up")
+
+
+class GracefulServer(uvicorn.Server):
+    """uvicorn re-raises SIGTERM/SIGINT after shutting down, which skips our own clean-up; this one just returns."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
+def serve_app(app: object, host: str, port: int) -> None:
+    GracefulServer(uvicorn.Config(app, host=host, port=port, log_level="info")).run()  # type: ignore[arg-type]
 
 
 def recover_unfinished(runtime: Runtime, dispatcher: DramatiqDispatcher) -> int:
@@ -62,12 +85,10 @@ def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
     if samples:
         threading.Thread(target=drop_samples, args=(runtime, samples), name="samples", daemon=True).start()
     app = create_app(runtime, dispatcher)
-    server = uvicorn.Server(uvicorn.Config(app, host=runtime.settings.host, port=runtime.settings.port,
-                                           log_level="info"))
     print(f"quinte is up: http://{runtime.settings.host}:{runtime.settings.port}/ "
           f"(inboxes under {runtime.inbox_dir.resolve()})", flush=True)
     try:
-        server.run()  # returns on Ctrl-C / SIGTERM (uvicorn handles the signals)
+        serve_app(app, runtime.settings.host, runtime.settings.port)  # returns on Ctrl-C / SIGTERM
     finally:
         stop.set()
         watcher_thread.join(timeout=5)

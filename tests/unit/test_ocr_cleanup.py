@@ -1,0 +1,102 @@
+"""Cleanup steps on synthetic pages with known rotation, skew and noise, and on real bitonal scans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from ocr.cleanup import clean_page, crop_dark_margins, normalise_background, remove_speckles, sauvola
+from ocr.images import glyph_size, rotate_quadrant, rotate_small, to_grey
+from ocr.params import CleanupParams
+from ocr.skew import estimate_skew
+from ocr.synthetic import text_page
+
+SCANS = Path(__file__).resolve().parents[3] / "shared" / "data" / "scans"
+if not SCANS.exists():
+    SCANS = Path("/work/shared/data/scans")
+
+
+@pytest.fixture(scope="module")
+def page() -> np.ndarray:
+    return text_page()
+
+
+@pytest.mark.parametrize("angle", [-14.0, -6.3, -0.8, 0.0, 2.4, 9.7, 14.5])
+def test_skew_estimate_within_a_third_of_a_degree(page: np.ndarray, angle: float) -> None:
+    est = estimate_skew(rotate_small(page, angle))
+    assert not est.vertical
+    assert abs(est.angle - angle) < 0.3
+
+
+@pytest.mark.parametrize("quadrant", [0, 90, 180, 270])
+def test_orientation_turns_the_page_upright(page: np.ndarray, quadrant: int) -> None:
+    turned = rotate_quadrant(rotate_small(page, 3.0), quadrant)
+    cleaned = clean_page(turned, CleanupParams())
+    assert cleaned.info["rotated_cw"] == (360 - quadrant) % 360
+    assert abs(cleaned.info["skew_deg"] - 3.0) < 0.3
+    # Upright again: the residual skew of the output is (almost) nothing.
+    assert abs(estimate_skew(cleaned.review_image).angle) < 0.3
+
+
+def test_grey_conversion_of_colour_bool_and_16_bit(page: np.ndarray) -> None:
+    colour = np.dstack([page, page, page])
+    assert to_grey(colour)[1] == "colour"
+    bitonal, kind = to_grey(page > 128)
+    assert kind == "bitonal" and bitonal.dtype == np.uint8 and set(np.unique(bitonal)) <= {0, 255}
+    deep, _ = to_grey(page.astype(np.uint16) * 257)
+    assert np.array_equal(deep, page)
+
+
+def test_black_margins_are_cropped(page: np.ndarray) -> None:
+    framed = np.pad(page, ((40, 60), (80, 30)), constant_values=0)
+    cropped, box = crop_dark_margins(framed, 0.6)
+    assert box == (80, 40, 80 + page.shape[1], 40 + page.shape[0])
+    assert cropped.shape == page.shape
+
+
+def test_background_normalisation_flattens_a_shadow(page: np.ndarray) -> None:
+    ramp = np.linspace(0.45, 1.0, page.shape[1])[None, :]
+    shaded = (page.astype(np.float64) * ramp).astype(np.uint8)
+    flat = normalise_background(shaded, 15)
+    paper = flat[page > 200]
+    assert paper.mean() > 240 and np.percentile(paper, 5) > 200
+
+
+def test_speckles_go_thin_strokes_stay() -> None:
+    img = np.full((200, 200), 255, np.uint8)
+    img[100, 20:180] = 0  # a one-pixel rule
+    rng = np.random.default_rng(1)
+    ys, xs = rng.integers(0, 90, 60), rng.integers(0, 200, 60)
+    img[ys, xs] = 0  # salt and pepper
+    out, specks = remove_speckles(img, 6)
+    assert (out[100, 20:180] == 0).all()
+    assert (out[:90] == 255).all() and specks.sum() == 60
+
+
+def test_sauvola_keeps_text_on_a_grey_background(page: np.ndarray) -> None:
+    dim = (page.astype(np.float64) * 0.5 + 60).astype(np.uint8)
+    binary = sauvola(dim, 41, 0.2, 128.0)
+    ink = binary == 0
+    assert ink[page < 100].mean() > 0.9 and ink[page > 200].mean() < 0.01
+
+
+def test_small_text_is_upsampled() -> None:
+    small = text_page(font_px=14, width=900, margin=40)
+    cleaned = clean_page(small, CleanupParams(orientation=False))
+    assert cleaned.info["scale"] > 1.5
+    assert glyph_size(cleaned.review_image) == pytest.approx(CleanupParams().target_glyph_px, rel=0.3)
+    assert cleaned.review_image.shape == cleaned.ocr_image.shape
+
+
+def _render(name: str) -> np.ndarray:
+    from pdf2image import convert_from_path
+
+    return np.asarray(convert_from_path(str(SCANS / name), dpi=200)[0])
+
+
+def test_skewed_scan_is_straightened() -> None:
+    cleaned = clean_page(_render("skew.pdf"), CleanupParams(), dpi=200)
+    assert abs(cleaned.info["skew_deg"]) > 1.0
+    assert abs(estimate_skew(cleaned.review_image).angle) < 0.3
