@@ -37,7 +37,7 @@ test: deps
 	$(BIN)/pytest -q -ra $(PYTEST_ARGS)
 
 bench: deps
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks $(BENCH)
 
 lint: deps
 	$(BIN)/ruff check .
