@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-ita tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra \
-	tesseract-ocr-spa tesseract-ocr-osd poppler-utils chromium fonts-dejavu-core qpdf
+	tesseract-ocr-spa tesseract-ocr-osd poppler-utils chromium fonts-dejavu-core qpdf ghostscript unpaper
 # Tesseract's OpenMP threads halve throughput on small machines; quinte parallelises across pages instead.
 export OMP_THREAD_LIMIT := 1
 

@@ -15,10 +15,14 @@ from rich.console import Console
 
 from core.config import ConfigError
 from core.settings import Settings, load_settings
+from protocol.cli import protocol_app
+from webhooks.cli import webhooks_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="quinte: back-office document capture.")
 users_app = typer.Typer(no_args_is_help=True, help="Manage the people who sign in.")
 app.add_typer(users_app, name="users")
+app.add_typer(protocol_app, name="protocol")
+app.add_typer(webhooks_app, name="webhooks")
 console = Console(stderr=True)
 
 

@@ -90,6 +90,8 @@ class PipelinesConfig(BaseModel):
     registers: dict[str, Any] = Field(default_factory=dict)
     invoicing: dict[str, Any] = Field(default_factory=dict)
     contracts: dict[str, Any] = Field(default_factory=dict)
+    webhooks: dict[str, Any] = Field(default_factory=dict)
+    exports: list[dict[str, Any]] = Field(default_factory=list)
 
     def pipeline(self, name: str) -> PipelineConfig:
         try:

@@ -71,7 +71,9 @@ def drop_samples(runtime: Runtime, count: int) -> None:
 def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
     from core.cli import _print_admin_password
     from review_ui.app import create_app
+    from webhooks.loop import IntegrationLoop
 
+    integration = IntegrationLoop(runtime)  # validates the webhooks:/exports: sections before anything starts
     _print_admin_password(runtime)
     dispatcher = DramatiqDispatcher(runtime, make_broker(runtime.settings.broker_url))
     worker = dispatcher.worker(threads=threads)
@@ -82,6 +84,7 @@ def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
     watcher.ensure_folders()
     watcher_thread = threading.Thread(target=watcher.run, args=(stop,), name="watcher", daemon=True)
     watcher_thread.start()
+    integration_thread = integration.start(stop)  # webhook deliveries and scheduled exports
     if samples:
         threading.Thread(target=drop_samples, args=(runtime, samples), name="samples", daemon=True).start()
     app = create_app(runtime, dispatcher)
@@ -92,5 +95,6 @@ def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
     finally:
         stop.set()
         watcher_thread.join(timeout=5)
+        integration_thread.join(timeout=15)  # lets an in-flight delivery finish and be recorded
         worker.stop()
         runtime.close()

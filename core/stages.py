@@ -10,8 +10,11 @@ def build_registry() -> StageRegistry:
     from extract.routing import RouteParams, route_stage
     from extract.stage import ExtractParams, extract_stage
     from ingest.pages import PagesParams, pages_stage
+    from invoicing.duplicates import DuplicatesParams, duplicates_stage
+    from invoicing.payables import PayableParams, payable_stage
     from invoicing.stage import FatturaPAParams, fatturapa_stage
     from ocr.stage import OcrParams, ocr_stage
+    from protocol.stage import RegisterParams, register_stage
 
     registry = StageRegistry()
     registry.register(StageSpec("pages", pages_stage, PagesParams, queue="default",
@@ -24,4 +27,10 @@ def build_registry() -> StageRegistry:
                                 description="classify and extract fields, lines and checks"))
     registry.register(StageSpec("route", route_stage, RouteParams, queue="default",
                                 description="validate automatically or send to review with reasons"))
+    registry.register(StageSpec("register", register_stage, RegisterParams, queue="default",
+                                description="protocol validated records in their automatic register"))
+    registry.register(StageSpec("duplicates", duplicates_stage, DuplicatesParams, queue="default",
+                                description="flag invoices already received (business key or content) for review"))
+    registry.register(StageSpec("payable", payable_stage, PayableParams, queue="default",
+                                description="book validated invoices and credit notes as payables"))
     return registry

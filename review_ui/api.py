@@ -14,6 +14,9 @@ from sqlalchemy import and_, or_, select
 
 from core.records import record_json, touch
 from ingest.intake import accept_file, display_name
+from invoicing.payables import create_payable_for_record
+from protocol.service import ProtocolError, register_record, summary
+from review_ui import locks
 from review_ui.auth import Principal, authenticate
 from review_ui.deps import RuntimeDep, SessionDep, require
 from storage.models import Document, Event, FieldRow, Page, Record
@@ -155,6 +158,7 @@ def correct_fields(record_id: str, body: FieldsPatch, session: SessionDep, princ
                    request: Request) -> dict[str, Any]:
     """A reviewer's corrections; the machine's value is kept beside each one."""
     record, document = _get_record(session, record_id)
+    locks.ensure_writable(session, record.id, principal)
     _check_version(record, body.version)
     if record.status not in {"needs_review", "validated"}:
         raise HTTPException(status.HTTP_409_CONFLICT, f"a {record.status} record cannot be corrected")
@@ -183,6 +187,7 @@ def correct_fields(record_id: str, body: FieldsPatch, session: SessionDep, princ
 def _decide(record_id: str, body: Decision, session: SessionDep, principal: Principal, decision: str,
             request: Request) -> dict[str, Any]:
     record, document = _get_record(session, record_id)
+    locks.ensure_writable(session, record.id, principal)
     _check_version(record, body.version)
     if record.status != "needs_review":
         raise HTTPException(status.HTTP_409_CONFLICT, f"only records waiting for review can be {decision}")
@@ -190,6 +195,7 @@ def _decide(record_id: str, body: Decision, session: SessionDep, principal: Prin
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "say why the record is rejected")
     record.status = decision
     touch(record)
+    locks.release(session, record.id)  # decided: nobody needs the lease any more
     session.add(Event(kind=f"record.{decision}", actor=principal.username,
                       via=request.headers.get("X-Quinte-Via", "api")[:32], document_id=document.id,
                       record_id=record.id, data={"reason": body.reason}))
@@ -199,8 +205,19 @@ def _decide(record_id: str, body: Decision, session: SessionDep, principal: Prin
 
 @router.post("/records/{record_id}/approve", tags=["review"])
 def approve(record_id: str, body: Decision, session: SessionDep, principal: Reviewer,
-            request: Request) -> dict[str, Any]:
-    return _decide(record_id, body, session, principal, "validated", request)
+            request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    result = _decide(record_id, body, session, principal, "validated", request)
+    # An automatic protocol register numbers the approved record in this same transaction (issue 6).
+    try:
+        entry = register_record(session, record_id, principal.username, config=runtime.config)
+    except ProtocolError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, f"cannot be protocolled: {exc}") from exc
+    if entry is not None:
+        result["protocol"] = summary(entry)
+    # A validated invoice or credit note becomes a payable in the same transaction (issue 7).
+    create_payable_for_record(session, record_id, config=runtime.config, store=runtime.store,
+                              actor=principal.username)
+    return result
 
 
 @router.post("/records/{record_id}/reject", tags=["review"])

@@ -8,9 +8,12 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from core.queue import Dispatcher
 from core.runtime import Runtime
-from review_ui import api
+from invoicing.api import router as invoicing_router
+from protocol.api import router as protocol_router
+from review_ui import api, ui
 from review_ui.auth import TokenSigner, load_secret_key
 from review_ui.metrics import render_metrics
+from webhooks import web as integration
 
 
 def create_app(runtime: Runtime, dispatcher: Dispatcher) -> FastAPI:
@@ -37,4 +40,8 @@ def create_app(runtime: Runtime, dispatcher: Dispatcher) -> FastAPI:
         return Response(render_metrics(runtime, pending), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(api.router)
+    app.include_router(protocol_router)
+    app.include_router(invoicing_router)
+    ui.install(app)  # pages, static files, HTML error pages; "/" leads to the queue or sign-in
+    integration.install(app)  # tokens, users, webhooks, exports, /readyz; last: wraps the error handlers
     return app

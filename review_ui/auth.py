@@ -20,7 +20,7 @@ ROLES = ("operator", "reviewer", "approver", "protocol_admin", "admin")
 PERMISSIONS: dict[str, frozenset[str]] = {
     "operator": frozenset({"records:read", "documents:write"}),
     "reviewer": frozenset({"records:read", "documents:write", "review"}),
-    "approver": frozenset({"records:read", "documents:write", "review", "approve"}),
+    "approver": frozenset({"records:read", "documents:write", "review", "approve", "invoicing"}),
     "protocol_admin": frozenset({"records:read", "protocol"}),
     "admin": frozenset({"records:read", "documents:write", "review", "approve", "protocol", "invoicing", "admin"}),
 }

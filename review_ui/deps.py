@@ -10,8 +10,10 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from core.runtime import Runtime
+from review_ui import csrf
 from review_ui.auth import Principal, principal_for
 from storage.models import User
+from webhooks.tokens import is_api_token, principal_for_token
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/token", auto_error=False)
 
@@ -28,14 +30,24 @@ def get_session(runtime: RuntimeDep) -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Function scope: the unit of work commits before the response is sent, so a client never reads ahead of it.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def current_principal(request: Request, runtime: RuntimeDep,
-                      token: Annotated[str | None, Depends(oauth2_scheme)]) -> Principal:
-    """The caller from a bearer token or, for people in the browser, the signed session cookie."""
+                      token: Annotated[str | None, Depends(oauth2_scheme)],
+                      _csrf: Annotated[None, Depends(csrf.check_cookie_session)]) -> Principal:
+    """The caller from a bearer token or, for people in the browser, the signed session cookie.
+
+    Unsafe calls made with the cookie must carry the session's CSRF token (checked by ``_csrf``).
+    """
     user_id = None
-    if token:
+    if token and is_api_token(token):
+        # A long-lived API token: its scopes narrow its creator's role; a revoked one is simply unknown.
+        principal = principal_for_token(runtime.db, token)
+        if principal is not None:
+            return principal
+    elif token:
         user_id = request.app.state.tokens.user_id(token)
     elif "user_id" in request.session:
         user_id = request.session["user_id"]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from core.runtime import Runtime
 from storage.models import Intake, Page, Record, StageRun
+from webhooks.metrics import IntegrationCollector
 
 
 class QuinteCollector:
@@ -52,4 +53,5 @@ class QuinteCollector:
 def render_metrics(runtime: Runtime, pending: callable) -> bytes:  # type: ignore[valid-type]
     registry = CollectorRegistry()
     registry.register(QuinteCollector(runtime, pending))
+    registry.register(IntegrationCollector(runtime))  # webhooks, auto-validation, stage histograms
     return generate_latest(registry)

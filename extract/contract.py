@@ -1,0 +1,435 @@
+"""Contract fields from clauses over all pages' words: parties, dates, term, renewal, notice, value, court."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dateutil.relativedelta import relativedelta
+
+from core.document import BBox, Check, ExtractedField, PageWords, Word, union_bbox
+from extract import clauses as C
+from extract.normalize import find_amounts, find_dates, normalize_currency, normalize_tax_code, normalize_vat_id
+
+HEAD_CHARS = 4000  # parties and the effective date are stated near the top
+
+
+@dataclass(slots=True)
+class Stream:
+    """Every word of the document joined by spaces, with each word's start offset for evidence boxes."""
+
+    text: str
+    starts: list[int]
+    words: list[Word]
+
+    def words_in(self, start: int, end: int) -> list[Word]:
+        first = max(0, bisect_right(self.starts, start) - 1)
+        last = bisect_right(self.starts, max(start, end - 1))
+        return self.words[first:last]
+
+    def evidence(self, start: int, end: int) -> tuple[int | None, BBox | None]:
+        """Page and box of the words under a span; a span crossing pages keeps its first page's words."""
+        words = self.words_in(start, end)
+        if not words:
+            return None, None
+        page = words[0].page
+        return page, union_bbox([w.bbox for w in words if w.page == page])
+
+
+def build_stream(pages: Sequence[PageWords]) -> Stream:
+    parts: list[str] = []
+    starts: list[int] = []
+    words: list[Word] = []
+    offset = 0
+    for page in pages:
+        for word in page.words:
+            text = word.text.strip()
+            if not text:
+                continue
+            starts.append(offset)
+            words.append(Word(text, word.bbox, word.confidence, page.page, word.block, word.line))
+            parts.append(text)
+            offset += len(text) + 1
+    return Stream(" ".join(parts), starts, words)
+
+
+def is_italian(text: str) -> bool:
+    sample = text[:6000].lower()
+    it = sum(sample.count(w) for w in (" il ", " della ", " del ", " che ", " contratto", " per "))
+    en = sum(sample.count(w) for w in (" the ", " of ", " and ", " agreement", " shall "))
+    return it > en
+
+
+class _Found:
+    """Collects fields with their evidence."""
+
+    def __init__(self, stream: Stream) -> None:
+        self.stream = stream
+        self.fields: dict[str, ExtractedField] = {}
+
+    def add(self, name: str, value: object, span: tuple[int, int] | None, confidence: float) -> None:
+        if name in self.fields or value is None:
+            return
+        page, bbox = self.stream.evidence(*span) if span else (None, None)
+        self.fields[name] = ExtractedField(name, value, confidence, page, bbox,
+                                           "rules" if span else "computed")
+
+
+# ---------------------------------------------------------------- dates and durations
+
+_DAY_OF = re.compile(
+    r"(\d{1,2})(?:st|nd|rd|th)?\s+day\s+of\s+([A-Za-z]+),?\s+(\d{4})|([A-Za-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?\s*,\s*(\d{4})"
+)
+
+
+def date_at(text: str, pos: int, *, dayfirst: bool, window: int = 40) -> tuple[int, int, str] | None:
+    """The date starting (nearly) at ``pos``: ``4th day of May 2005``, ``April 6th, 2005``, ``01/02/2025``."""
+    chunk = text[pos : pos + window]
+    match = _DAY_OF.match(chunk.lstrip())
+    lead = len(chunk) - len(chunk.lstrip())
+    if match:
+        from extract.normalize import normalize_date
+
+        if match.group(1):
+            value = normalize_date(f"{match.group(1)} {match.group(2)} {match.group(3)}")
+        else:
+            value = normalize_date(f"{match.group(4)} {match.group(5)}, {match.group(6)}")
+        if value:
+            return pos + lead, pos + lead + match.end(), value
+    found = find_dates(chunk, dayfirst=dayfirst)
+    if found and found[0][0] <= lead + 2:
+        start, end, value = found[0]
+        return pos + start, pos + end, value
+    return None
+
+
+def duration_at(text: str, pos: int) -> tuple[int, int, str] | None:
+    """``two (2) years`` / ``24 mesi`` / ``90 giorni`` at ``pos`` as (start, end, ISO duration)."""
+    chunk = text[pos : pos + 60]
+    lead = len(chunk) - len(chunk.lstrip())
+    match = C.DURATION.match(chunk.lstrip())
+    if not match:
+        return None
+    number = match.group(2) or match.group(1)
+    count = int(number) if number.isdigit() else C.NUMBER_WORDS.get(number.lower())
+    if not count:
+        return None
+    unit = C.UNITS[match.group(3).lower()]
+    return pos + lead, pos + lead + match.end(), f"P{count}{unit}"
+
+
+def add_duration(start: dt.date, duration: str) -> dt.date:
+    """``start`` plus an ISO duration of one unit (``P24M``, ``P2Y``, ``P90D``); month ends clamp (31 Jan + 1M)."""
+    match = re.fullmatch(r"P(\d+)([YMWD])", duration)
+    if not match:
+        raise ValueError(f"unsupported duration {duration!r}")
+    n, unit = int(match.group(1)), match.group(2)
+    delta = {"Y": relativedelta(years=n), "M": relativedelta(months=n), "W": relativedelta(weeks=n),
+             "D": relativedelta(days=n)}[unit]
+    return start + delta
+
+
+def subtract_duration(end: dt.date, duration: str) -> dt.date:
+    match = re.fullmatch(r"P(\d+)([YMWD])", duration)
+    if not match:
+        raise ValueError(f"unsupported duration {duration!r}")
+    n, unit = int(match.group(1)), match.group(2)
+    delta = {"Y": relativedelta(years=n), "M": relativedelta(months=n), "W": relativedelta(weeks=n),
+             "D": relativedelta(days=n)}[unit]
+    return end - delta
+
+
+def end_from_term(effective: str, term: str) -> str:
+    """A contract running ``term`` from ``effective`` ends the day before the anniversary (1 Jan + 1Y -> 31 Dec)."""
+    return (add_duration(dt.date.fromisoformat(effective), term) - dt.timedelta(days=1)).isoformat()
+
+
+# ---------------------------------------------------------------- parties
+
+
+def _clean_name(name: str) -> str:
+    name = re.sub(r"\s+", " ", name).strip(" ,;:-–")
+    name = re.sub(r"^(?:(?:and|of|e|ed|with|by)\s+)+", "", name)
+    name = re.sub(r"^(?:(?:la|il|lo|the)\s+(?:società|company|ditta)\s+)", "", name, flags=re.IGNORECASE)
+    return name.strip(" ,;:")
+
+
+def _plausible_name(name: str) -> bool:
+    if not (2 <= len(name) <= 90) or not name[0].isupper() and not name[0].isdigit():
+        return False
+    lowered = name.lower()
+    if any(t.islower() and t not in C.NAME_JOINERS for t in name.split()):
+        return False  # a sentence, not a name
+    if re.match(r"(?:p\.?\s?iva|c\.?\s?f\.?|vat|codice|partita)\b", lowered):
+        return False
+    bad = ("undersigned", "employee", "company", "you", "the ", "recipient", "each ", "party", "parties", "this ",
+           "receiving", "disclosing", "acknowledg", "board", "execution", "exhibit", "section", "article", "art.")
+    if not any(lowered.startswith(b) for b in bad):
+        return True
+    return len(name.split()) > 1 and re.search(C.COMPANY_SUFFIX + r"$", name) is not None
+
+
+def _name_at(text: str, pos: int) -> tuple[int, int, str] | None:
+    chunk = text[pos : pos + 160]
+    lead = len(chunk) - len(chunk.lstrip(" ,:"))
+    end = C.NAME_END.search(chunk, lead)
+    stop = end.start() if end else min(len(chunk), lead + 90)
+    name = _clean_name(chunk[lead:stop])
+    if not _plausible_name(name):
+        return None
+    return pos + lead, pos + lead + len(name), name
+
+
+def _next_party(text: str, pos: int, limit: int) -> int | None:
+    """Where the next party's name starts after a party's description, or None at the end of the list."""
+    window = text[pos:limit]
+    stop = re.search(r"\b(?:WHEREAS|RECITALS|PREMESSO|premesso|si\s+conviene|agree\s+as\s+follows|The\s+parties|"
+                     r"Le\s+parti)\b", window)
+    window = window[: stop.start()] if stop else window
+    depth = 0
+    for i, ch in enumerate(window):
+        if ch in "(“":
+            depth += 1
+        elif ch in ")”":
+            depth = max(0, depth - 1)
+        if depth:
+            continue
+        match = C.PARTY_CONNECTOR.match(window, i)
+        if match and window[i] == ")" and not re.search(r"\b(?:and|e|ed)\s+$", match.group()):
+            # ")," alone separates parties only after a defined-term parenthetical: (“Altimo”), not (MI),
+            opening = window.rfind("(", 0, i)
+            if not re.search(r"[“\"”]", window[opening:i]):
+                continue
+        if match and (i == 0 or window[i] in ")”\",;" or window[i].isspace()):
+            after = window[match.end() : match.end() + 1]
+            if after[:1].isupper() or after[:1].isdigit():
+                return pos + match.end()
+    return None
+
+
+def find_parties(stream: Stream) -> list[tuple[int, int, str]]:
+    """Parties in document order from the opening "between X and Y" clause; company names as a fallback."""
+    text = stream.text
+    head = text[:HEAD_CHARS]
+    for intro in C.PARTIES_INTRO.finditer(head):
+        found: list[tuple[int, int, str]] = []
+        pos = intro.end()
+        for _ in range(4):
+            name = _name_at(text, pos)
+            if name is None:
+                break
+            found.append(name)
+            nxt = _next_party(text, name[1], min(len(text), name[1] + 700))
+            if nxt is None:
+                break
+            pos = nxt
+        if found and (len(found) >= 2 or intro.group().strip().lower().startswith(("between", "by", "tra"))):
+            return _with_signer(text, _unique(found))
+    company = [(m.start(1), m.end(1), _clean_name(m.group(1))) for m in C.COMPANY_NAME.finditer(head[:1500])][:1]
+    return _with_signer(text, _unique(company))
+
+
+def _with_signer(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """A one-sided opening ("As a condition of my employment with X") names the other party only where it signs.
+
+    A signer with no title under the name signs for themself; one with a title signs for a company.
+    """
+    if len(found) != 1:
+        return found
+    for match in C.SIGNER.finditer(text):
+        if C.SIGNER_ROLE.match(text[match.end(1) : match.end(1) + 60]):
+            continue
+        name = match.group(1).strip()
+        if _plausible_name(name) and name.lower() not in found[0][2].lower():
+            return [*found, (match.start(1), match.end(1), name)]
+    return found
+
+
+def _unique(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    seen: set[str] = set()
+    out = []
+    for item in found:
+        key = re.sub(r"\W", "", item[2].lower())
+        if key and key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def party_ids(stream: Stream, parties: list[tuple[int, int, str]]) -> list[dict[str, str]]:
+    """VAT ids and codici fiscali printed in each party's description (up to the next party)."""
+    out = []
+    for i, (_, end, name) in enumerate(parties):
+        limit = parties[i + 1][0] if i + 1 < len(parties) else end + 400
+        window = stream.text[end:limit]
+        entry = {"name": name}
+        vat = re.search(r"(?:P\.?\s?IVA|partita\s+IVA|VAT(?:\s+No\.?|\s+number)?)\s*:?\s*([A-Z]{2}\s?)?(\d[\d\s]{8,14}\d)",
+                        window, re.IGNORECASE)
+        if vat:
+            value = normalize_vat_id((vat.group(1) or "") + vat.group(2).replace(" ", ""))
+            if value:
+                entry["vat"] = value
+        cf = re.search(r"(?:C\.?\s?F\.?|codice\s+fiscale)\s*:?\s*([A-Z0-9]{11,16})", window, re.IGNORECASE)
+        if cf and normalize_tax_code(cf.group(1)):
+            entry["tax_code"] = normalize_tax_code(cf.group(1)) or ""
+        out.append(entry)
+    return out
+
+
+# ---------------------------------------------------------------- clause fields
+
+
+def _first_anchor_value(text: str, anchors: re.Pattern[str], reader, *, limit: int | None = None):  # noqa: ANN001, ANN202
+    for match in anchors.finditer(text, 0, limit or len(text)):
+        value = reader(text, match.end())
+        if value:
+            return value
+    return None
+
+
+def find_term(text: str) -> tuple[int, int, str] | None:
+    """The agreement's own duration; a restriction period (non-compete, non-solicit) is not the contract's term."""
+    for match in C.TERM_ANCHORS.finditer(text):
+        found = duration_at(text, match.end())
+        if not found:
+            continue
+        before = text[max(0, match.start() - 150) : match.end()]
+        if C.TERM_CONTEXT.search(before) and not C.TERM_NOT.search(before):
+            return found
+    return None
+
+
+def find_jurisdiction(text: str) -> tuple[int, int, str] | None:
+    for pattern in C.JURISDICTION_PATTERNS:
+        for match in pattern.finditer(text):
+            place = C.PLACE.match(text, match.end())
+            if not place:
+                continue
+            value = place.group(1).strip()
+            value = re.sub(r"\s+(?:and|without|applicable|shall|e|in|con|ove|without)$", "", value).strip()
+            value = re.split(r"\s+(?:and|without|applicable|shall|to|e|in|per|con|ove|as|for|with|in)\s+", value)[0]
+            if value.lower() in C.NOT_PLACES or len(value) < 3:
+                continue
+            if value.isupper():
+                value = value.title()
+            return place.start(1), place.start(1) + len(value), value
+    return None
+
+
+def find_notice(text: str) -> tuple[int, int, str] | None:
+    for match in C.NOTICE_PATTERNS[0].finditer(text):
+        found = duration_at(text, match.end())
+        if found:
+            return found
+    for match in C.NOTICE_PATTERNS[1].finditer(text):
+        found = duration_at(text, match.end())
+        if found and C.NOTICE_AFTER.match(text[found[1] - 6 : found[1] + 30].split(None, 1)[-1] if False else
+                                          text[found[1] : found[1] + 30]) or (
+            found and re.match(r"\s*(?:\(\d+\)\s*)?(?:prior\s+)?(?:written\s+)?notice", text[found[1] : found[1] + 30])
+        ):
+            return found
+    return None
+
+
+def find_amount(text: str) -> tuple[int, int, str, str | None] | None:
+    """The contract value after an anchor, with the currency printed beside it (or named nearby)."""
+    for match in C.AMOUNT_ANCHORS.finditer(text):
+        window = text[match.end() : match.end() + 40]
+        amounts = [a for a in find_amounts(window) if a[0] <= 6]
+        if not amounts:
+            continue
+        start, end, value = amounts[0]
+        currency = normalize_currency(window[: end + 6]) or normalize_currency(text[match.start() : match.end() + 80])
+        return match.end() + start, match.end() + end, value, currency
+    return None
+
+
+def find_subject(text: str) -> tuple[int, int, str] | None:
+    match = C.SUBJECT_ANCHORS.search(text)
+    if not match:
+        return None
+    window = text[match.end() : match.end() + 300]
+    end = C.SUBJECT_END.search(window)
+    value = window[: end.start() if end else len(window)].strip(" ,;:.")
+    if not value or len(value) > 250:
+        return None
+    return match.end(), match.end() + len(value), value
+
+
+def find_auto_renewal(text: str) -> tuple[int, int, bool] | None:
+    no = C.AUTO_RENEWAL_NO.search(text)
+    yes = C.AUTO_RENEWAL_YES.search(text)
+    if no and (not yes or no.start() <= yes.start() or no.end() >= yes.start()):
+        return no.start(), no.end(), False
+    if yes:
+        return yes.start(), yes.end(), True
+    return None
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def extract_contract(pages: Sequence[PageWords]) -> dict[str, ExtractedField]:
+    """Every contract field found in the document's words, with evidence; end date derived when not printed."""
+    stream = build_stream(pages)
+    text = stream.text
+    dayfirst = is_italian(text) or not re.search(r"\b(?:January|February|March|April|June|July|August|September|"
+                                                 r"October|November|December)\b", text[:HEAD_CHARS])
+    found = _Found(stream)
+    parties = find_parties(stream)
+    if parties:
+        span = (parties[0][0], parties[-1][1]) if parties[0][1] <= parties[-1][0] else parties[0][:2]
+        page, bbox = stream.evidence(parties[0][0], parties[0][1])
+        found.fields["parties"] = ExtractedField("parties", [p[2] for p in parties], 0.8, page, bbox)
+        ids = party_ids(stream, parties)
+        if any(len(entry) > 1 for entry in ids):
+            found.fields["party_ids"] = ExtractedField("party_ids", ids, 0.8, page, bbox)
+        del span
+    subject = find_subject(text)
+    if subject:
+        found.add("subject", subject[2], subject[:2], 0.75)
+    effective = _first_anchor_value(text, C.EFFECTIVE_ANCHORS, lambda t, p: date_at(t, p, dayfirst=dayfirst))
+    if effective:
+        found.add("effective_date", effective[2], effective[:2], 0.85)
+    term = find_term(text)
+    if term:
+        found.add("term", term[2], term[:2], 0.8)
+    end = _first_anchor_value(text, C.END_ANCHORS, lambda t, p: date_at(t, p, dayfirst=dayfirst))
+    if end:
+        found.add("end_date", end[2], end[:2], 0.85)
+    elif effective and term:
+        found.add("end_date", end_from_term(effective[2], term[2]), None, 0.8)
+    renewal = find_auto_renewal(text)
+    if renewal:
+        found.add("auto_renewal", renewal[2], renewal[:2], 0.85)
+    notice = find_notice(text)
+    if notice:
+        found.add("notice_period", notice[2], notice[:2], 0.8)
+    amount = find_amount(text)
+    if amount:
+        found.add("amount", amount[2], amount[:2], 0.8)
+        if amount[3]:
+            found.add("currency", amount[3], amount[:2], 0.85)
+    jurisdiction = find_jurisdiction(text)
+    if jurisdiction:
+        found.add("jurisdiction", jurisdiction[2], jurisdiction[:2], 0.85)
+    return found.fields
+
+
+def contract_checks(pages: Sequence[PageWords], fields: dict[str, ExtractedField]) -> list[Check]:
+    """Arts. 1341-1342 c.c.: tacit renewal or a chosen court needs a second, specific signature on standard forms."""
+    stream = build_stream(pages)
+    text = stream.text
+    onerous = [name for name in ("auto_renewal", "jurisdiction")
+               if name in fields and (name != "auto_renewal" or fields[name].value is True)]
+    if not onerous or not is_italian(text) or not C.SIGNATURE_CUES.search(text):
+        return []
+    if C.SPECIFIC_APPROVAL.search(text):
+        return []
+    clauses = " and ".join("tacit renewal" if n == "auto_renewal" else "jurisdiction" for n in onerous)
+    return [Check("specific_approval_missing",
+                  f"the {clauses} clause needs a specific second signature (arts. 1341-1342 c.c.), none found",
+                  field=onerous[0], severity="warning")]

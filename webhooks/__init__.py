@@ -1,0 +1,1 @@
+"""Downstream integration: API tokens, webhooks through the events outbox, exports, readiness."""
