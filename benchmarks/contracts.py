@@ -42,9 +42,8 @@ def _page_count(pdf: Path) -> int:
 
 def _ocr_page(pdf: Path, index: int) -> PageWords:
     """OCR fallback for a page without a usable text layer (rare in EDGAR filings)."""
-    import pypdfium2 as pdfium
-
     import numpy as np
+    import pypdfium2 as pdfium
 
     from ocr.engine import recognise
 
@@ -248,7 +247,7 @@ def _f1(tp: int, pred: int, gold: int) -> float:
 
 
 def kleister_table(scores: dict[str, F1]) -> str:
-    rows = ["| split | docs-weighted key | precision | recall | F1 |", "|---|---|---:|---:|---:|"]
+    rows = ["| split | key (micro) | precision | recall | F1 |", "|---|---|---:|---:|---:|"]
     for split, score in scores.items():
         for key in (*KLEISTER_KEYS, None):
             p, r, f = score.score(key)

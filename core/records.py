@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from core.document import Extraction, PageWords, Word
 from storage.models import Document, FieldRow, Page, Record, WordRow
@@ -68,8 +68,23 @@ def apply_extraction(session: Session, record: Record, extraction: Extraction, *
     touch(record)
 
 
+def protocol_of(record: Record) -> dict[str, Any] | None:
+    """The record's protocol registration (its first register's), or None when it has none."""
+    session = object_session(record)
+    if session is None:
+        return None
+    from protocol.models import ProtocolEntry
+    from protocol.service import summary
+
+    entry = session.scalar(select(ProtocolEntry).where(ProtocolEntry.record_id == record.id)
+                           .order_by(ProtocolEntry.id).limit(1))
+    return summary(entry) if entry is not None else None
+
+
 def record_json(record: Record, document: Document, protocol: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The record as interfaces.md §3 defines it."""
+    """The record as interfaces.md §3 defines it; the protocol registration is looked up when not given."""
+    if protocol is None:
+        protocol = protocol_of(record)
     fields = {
         row.name: {"value": row.value, "confidence": row.confidence, "page": row.page, "bbox": row.bbox,
                    "source": row.source}

@@ -70,6 +70,7 @@ def drop_samples(runtime: Runtime, count: int) -> None:
 
 def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
     from core.cli import _print_admin_password
+    from protocol.daily import run_daily_scheduler
     from review_ui.app import create_app
     from webhooks.loop import IntegrationLoop
 
@@ -85,6 +86,8 @@ def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
     watcher_thread = threading.Thread(target=watcher.run, args=(stop,), name="watcher", daemon=True)
     watcher_thread.start()
     integration_thread = integration.start(stop)  # webhook deliveries and scheduled exports
+    # The daily protocol register is produced after midnight for every register (catching up on missed days).
+    threading.Thread(target=run_daily_scheduler, args=(runtime, stop), name="protocol-daily", daemon=True).start()
     if samples:
         threading.Thread(target=drop_samples, args=(runtime, samples), name="samples", daemon=True).start()
     app = create_app(runtime, dispatcher)

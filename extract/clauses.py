@@ -52,8 +52,7 @@ NOTICE_PATTERNS = (
     re.compile(r"\bpreavviso\s+(?:scritto\s+)?(?:di\s+)?(?:almeno\s+|non\s+inferiore\s+a\s+)?", re.IGNORECASE),
     re.compile(r"\b(?:at\s+least|upon|on|with|giving|gives)\s+(?:at\s+least\s+)?", re.IGNORECASE),
 )
-NOTICE_AFTER = re.compile(r"^\s*(?:\(\d+\)\s*)?(?:calendar\s+|business\s+|days?'?\s+)?(?:prior\s+)?(?:written\s+)?"
-                          r"(?:notice|days|months)", re.IGNORECASE)
+NOTICE_FOLLOWS = re.compile(r"\s*(?:\(\d+\)\s*)?(?:prior\s+)?(?:written\s+)?notice", re.IGNORECASE)
 
 AUTO_RENEWAL_NO = re.compile(
     r"\b(?:non\s+(?:è\s+soggetto\s+a|prevede\s+(?:il\s+)?|si\s+rinnova|sarà\s+rinnovat\w|è\s+ammesso\s+il)\s*(?:rinnovo\s+tacito|"
@@ -84,16 +83,20 @@ SUBJECT_END = re.compile(
 
 # The court or the law that decides disputes; "Foro" is the Italian court clause.
 JURISDICTION_PATTERNS = (
-    re.compile(r"\b(?:Foro\s+(?:competente\s+)?(?:di|del|della)|Tribunale\s+di|foro\s+esclusivo\s+di)\s+", re.IGNORECASE),
+    re.compile(r"\b(?:Foro\s+(?:competente\s+)?(?:di|del|della)|Tribunale\s+di|foro\s+esclusivo\s+di)\s+",
+               re.IGNORECASE),
     re.compile(
         r"\b(?:governed\s+by|construed|interpreted|enforced|governing\s+law|shall\s+be\s+governed)[^.;]{0,120}?"
         r"\blaws?\s+of\s+(?:the\s+)?(?:State\s+of\s+|Commonwealth\s+of\s+)?",
         re.IGNORECASE,
     ),
-    re.compile(r"\b(?:courts?\s+(?:located\s+)?(?:of|in)\s+(?:the\s+)?(?:State\s+of\s+|County\s+of\s+)?)", re.IGNORECASE),
+    re.compile(r"\b(?:courts?\s+(?:located\s+)?(?:of|in)\s+(?:the\s+)?(?:State\s+of\s+|County\s+of\s+)?)",
+               re.IGNORECASE),
     re.compile(r"\blaws\s+of\s+the\s+(?:State|Commonwealth)\s+of\s+", re.IGNORECASE),
 )
-PLACE = re.compile(r"([A-Z][a-zà-ÿ]+(?:[\s-](?:[A-Z][a-zà-ÿ]+|di|del|de|on|upon))*(?:\s+[A-Z][a-zà-ÿ]+)?|[A-Z]{3,}(?:\s+[A-Z]{3,})?)")
+PLACE = re.compile(
+    r"([A-Z][a-zà-ÿ]+(?:[\s-](?:[A-Z][a-zà-ÿ]+|di|del|de|on|upon))*(?:\s+[A-Z][a-zà-ÿ]+)?|[A-Z]{3,}(?:\s+[A-Z]{3,})?)"
+)
 NOT_PLACES = {"the", "united", "united states", "this", "such", "any", "england and wales"}
 
 # Numbers in words, English and Italian, for "two (2) years" and "ventiquattro mesi".
@@ -125,10 +128,15 @@ SIGNATURE_CUES = re.compile(r"\b(?:firma|firmato|sottoscritt\w|signature|signed|
                             r"per\s+accettazione|letto,?\s+confermato)\b", re.IGNORECASE)
 # Lower-case words a party's name may hold ("Leonard Green and Partners", "Studio di Luca Costa").
 NAME_JOINERS = {"and", "of", "de", "di", "del", "della", "e", "the", "&", "da", "van", "von", "der", "du", "la", "le"}
-SIGNER = re.compile(r"(?:/s/|Name\s*:|By\s*:\s*/s/)\s*([A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+){1,2}(?:,?\s+(?:Jr\.|Sr\.|III|II))?)")
+SIGNER = re.compile(r"(?:/s/|Name\s*:|By\s*:\s*/s/)\s*"
+                    r"([A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+){1,2}(?:,?\s+(?:Jr\.|Sr\.|III|II))?)")
 SIGNER_ROLE = re.compile(r"^\W{0,3}(?:\S+\s+){0,6}?(?:Title|Its|President|Chief|Officer|Director|Secretary|Manager|"
                          r"Partner|Vice|Treasurer|Counsel|CEO|CFO|Chairman)\b")
 TERM_CONTEXT = re.compile(r"\b(?:this\s+Agreement|the\s+Term|term\s+of|il\s+(?:presente\s+)?contratto|durata)\b|"
                           r"\bdurata\b", re.IGNORECASE)
 TERM_NOT = re.compile(r"compet|solicit|employ|restrict|following\s+(?:the\s+)?(?:termination|expiration)|thereafter|"
                       r"survive|after\s+(?:the\s+)?(?:termination|expiration)|riservatezza|confidential", re.IGNORECASE)
+SIGNED_DATE = re.compile(r"\b(?:Dated?|Data|Date\s+signed|Signed\s+on)\s*:\s*", re.IGNORECASE)
+# A VAT number after its label: optional country prefix (group 1), the digits (group 2).
+VAT_NEAR = re.compile(r"(?:P\.?\s?IVA|partita\s+IVA|VAT(?:\s+Reg(?:\.|istration))?(?:\s+No\.?|\s+number)?)"
+                      r"\s*:?\s*([A-Z]{2}\s?)?(\d[\d\s]{8,13}\d)", re.IGNORECASE)

@@ -158,7 +158,7 @@ def _clean_name(name: str) -> str:
 
 
 def _plausible_name(name: str) -> bool:
-    if not (2 <= len(name) <= 90) or not name[0].isupper() and not name[0].isdigit():
+    if not (2 <= len(name) <= 90) or (not name[0].isupper() and not name[0].isdigit()):
         return False
     lowered = name.lower()
     if any(t.islower() and t not in C.NAME_JOINERS for t in name.split()):
@@ -266,8 +266,7 @@ def party_ids(stream: Stream, parties: list[tuple[int, int, str]]) -> list[dict[
         limit = parties[i + 1][0] if i + 1 < len(parties) else end + 400
         window = stream.text[end:limit]
         entry = {"name": name}
-        vat = re.search(r"(?:P\.?\s?IVA|partita\s+IVA|VAT(?:\s+No\.?|\s+number)?)\s*:?\s*([A-Z]{2}\s?)?(\d[\d\s]{8,14}\d)",
-                        window, re.IGNORECASE)
+        vat = C.VAT_NEAR.search(window)
         if vat:
             value = normalize_vat_id((vat.group(1) or "") + vat.group(2).replace(" ", ""))
             if value:
@@ -282,7 +281,7 @@ def party_ids(stream: Stream, parties: list[tuple[int, int, str]]) -> list[dict[
 # ---------------------------------------------------------------- clause fields
 
 
-def _first_anchor_value(text: str, anchors: re.Pattern[str], reader, *, limit: int | None = None):  # noqa: ANN001, ANN202
+def _first_anchor_value(text: str, anchors: re.Pattern[str], reader, *, limit: int | None = None):
     for match in anchors.finditer(text, 0, limit or len(text)):
         value = reader(text, match.end())
         if value:
@@ -320,16 +319,14 @@ def find_jurisdiction(text: str) -> tuple[int, int, str] | None:
 
 
 def find_notice(text: str) -> tuple[int, int, str] | None:
+    """"preavviso di almeno 90 giorni"; in English a duration counts only when "notice" follows it."""
     for match in C.NOTICE_PATTERNS[0].finditer(text):
         found = duration_at(text, match.end())
         if found:
             return found
     for match in C.NOTICE_PATTERNS[1].finditer(text):
         found = duration_at(text, match.end())
-        if found and C.NOTICE_AFTER.match(text[found[1] - 6 : found[1] + 30].split(None, 1)[-1] if False else
-                                          text[found[1] : found[1] + 30]) or (
-            found and re.match(r"\s*(?:\(\d+\)\s*)?(?:prior\s+)?(?:written\s+)?notice", text[found[1] : found[1] + 30])
-        ):
+        if found and C.NOTICE_FOLLOWS.match(text, found[1]):
             return found
     return None
 
@@ -381,19 +378,21 @@ def extract_contract(pages: Sequence[PageWords]) -> dict[str, ExtractedField]:
     found = _Found(stream)
     parties = find_parties(stream)
     if parties:
-        span = (parties[0][0], parties[-1][1]) if parties[0][1] <= parties[-1][0] else parties[0][:2]
         page, bbox = stream.evidence(parties[0][0], parties[0][1])
         found.fields["parties"] = ExtractedField("parties", [p[2] for p in parties], 0.8, page, bbox)
         ids = party_ids(stream, parties)
         if any(len(entry) > 1 for entry in ids):
             found.fields["party_ids"] = ExtractedField("party_ids", ids, 0.8, page, bbox)
-        del span
     subject = find_subject(text)
     if subject:
         found.add("subject", subject[2], subject[:2], 0.75)
     effective = _first_anchor_value(text, C.EFFECTIVE_ANCHORS, lambda t, p: date_at(t, p, dayfirst=dayfirst))
     if effective:
         found.add("effective_date", effective[2], effective[:2], 0.85)
+    else:  # an agreement without a dated opening is dated where it is signed
+        signed = _first_anchor_value(text, C.SIGNED_DATE, lambda t, p: date_at(t, p, dayfirst=dayfirst))
+        if signed:
+            found.add("effective_date", signed[2], signed[:2], 0.6)
     term = find_term(text)
     if term:
         found.add("term", term[2], term[:2], 0.8)
@@ -433,3 +432,16 @@ def contract_checks(pages: Sequence[PageWords], fields: dict[str, ExtractedField
     return [Check("specific_approval_missing",
                   f"the {clauses} clause needs a specific second signature (arts. 1341-1342 c.c.), none found",
                   field=onerous[0], severity="warning")]
+
+
+def extract_agreement(
+    pages: Sequence[PageWords], doc_type: str
+) -> tuple[dict[str, ExtractedField], list[dict[str, str]], list[Check]]:
+    """Fields, lines and checks of a contract, an order or a delivery note (the engine's one branch for them)."""
+    if doc_type == "contract":
+        fields = extract_contract(pages)
+        return fields, [], contract_checks(pages, fields)
+    from extract.order import extract_delivery_note, extract_order
+
+    fields, lines = extract_order(pages) if doc_type == "order" else extract_delivery_note(pages)
+    return fields, lines, []

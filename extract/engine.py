@@ -21,4 +21,8 @@ def extract(pages: list[PageWords], *, doc_type: str | None = None) -> Extractio
     elif doc_type == "receipt":
         result.fields = extract_receipt(pages)
         result.checks = run_checks(result.fields)
+    elif doc_type in ("contract", "order", "delivery_note"):
+        from extract.contract import extract_agreement  # contracts, orders and DDTs (issue 8)
+
+        result.fields, result.lines, result.checks = extract_agreement(pages, doc_type)
     return result

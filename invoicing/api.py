@@ -100,7 +100,7 @@ def list_payables(session: SessionDep, _: Invoicing, status_: Annotated[str | No
                   limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> dict[str, Any]:
     """Payables by due date (earliest first), filtered by status, due date and supplier."""
     if status_ is not None and status_ not in PAYABLE_STATUSES:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"status must be one of {PAYABLE_STATUSES}")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"status must be one of {PAYABLE_STATUSES}")
     query = select(Payable).order_by(Payable.due_date, Payable.id).limit(limit)
     if status_:
         query = query.where(Payable.status == status_)

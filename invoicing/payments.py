@@ -56,7 +56,7 @@ def _open_credit_notes(session: Session, invoice: Payable) -> list[Payable]:
 
 
 def _candidates(session: Session, due_by: date | None, payable_ids: list[str] | None) -> list[Payable]:
-    query = select(Payable).with_for_update()
+    query = select(Payable).with_for_update(of=Payable)  # lock the payables, not their supplier rows
     if payable_ids:
         found = {p.id: p for p in session.scalars(query.where(Payable.id.in_(payable_ids)))}
         missing = [pid for pid in payable_ids if pid not in found]

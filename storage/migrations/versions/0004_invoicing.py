@@ -2,7 +2,7 @@
 
 Revision ID: 0004_invoicing
 Revises: 0001
-Create Date: 2026-11-27 11:02:24.501987
+Create Date: 2026-11-27 11:05:58.163340
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ def upgrade() -> None:
     op.create_table('inv_invoice_keys',
     sa.Column('record_id', sa.String(length=32), nullable=False),
     sa.Column('document_id', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('supplier_vat', sa.String(length=32), nullable=True),
     sa.Column('number', sa.String(length=64), nullable=True),
     sa.Column('number_norm', sa.String(length=64), nullable=True),
