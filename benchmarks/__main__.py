@@ -1,4 +1,4 @@
-"""Run every benchmark (or those named on the command line) and print their tables; one failing does not stop the rest."""
+"""Run every benchmark (or those named on the command line) and print their tables; a failure does not stop the rest."""
 
 from __future__ import annotations
 
