@@ -6,9 +6,11 @@ from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.middleware.sessions import SessionMiddleware
 
+from contracts.api import router as contracts_router
 from core.queue import Dispatcher
 from core.runtime import Runtime
 from invoicing.api import router as invoicing_router
+from ocr.api import router as ocr_router
 from protocol.api import router as protocol_router
 from review_ui import api, ui
 from review_ui.auth import TokenSigner, load_secret_key
@@ -42,6 +44,8 @@ def create_app(runtime: Runtime, dispatcher: Dispatcher) -> FastAPI:
     app.include_router(api.router)
     app.include_router(protocol_router)
     app.include_router(invoicing_router)
+    app.include_router(contracts_router)
+    app.include_router(ocr_router)
     ui.install(app)  # pages, static files, HTML error pages; "/" leads to the queue or sign-in
     integration.install(app)  # tokens, users, webhooks, exports, /readyz; last: wraps the error handlers
     return app

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models import Base, Record, utcnow
+from storage.models import Base, FieldRow, Record, utcnow
 
 
 class RecordLock(Base):
@@ -22,5 +22,7 @@ class RecordLock(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
-# The review queue lists one status oldest first; declared here so the metadata matches migration 0003_review.
+# The review queue lists one status oldest first and filters on one field name;
+# declared here so the metadata matches migration 0003_review.
 Index("ix_records_status_created", Record.status, Record.created_at)
+Index("ix_fields_name_record", FieldRow.name, FieldRow.record_id)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = ("storage.models", "review_ui.models", "protocol.models", "invoicing.models", "webhooks.models")
+MODEL_MODULES = ("storage.models", "review_ui.models", "protocol.models", "invoicing.models", "webhooks.models",
+                 "contracts.models")
 
 
 def import_all_models() -> None:

@@ -31,9 +31,14 @@ def upgrade() -> None:
     # The review queue lists one status oldest first.
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.create_index("ix_records_status_created", ["status", "created_at"], unique=False)
+    # The queue's supplier filter looks up one field name across all records.
+    with op.batch_alter_table("fields", schema=None) as batch_op:
+        batch_op.create_index("ix_fields_name_record", ["name", "record_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("fields", schema=None) as batch_op:
+        batch_op.drop_index("ix_fields_name_record")
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.drop_index("ix_records_status_created")
     with op.batch_alter_table("record_locks", schema=None) as batch_op:
