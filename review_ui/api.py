@@ -12,6 +12,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, or_, select
 
+from contracts.register import register_contract
 from core.records import record_json, touch
 from ingest.intake import accept_file, display_name
 from invoicing.payables import create_payable_for_record
@@ -217,6 +218,8 @@ def approve(record_id: str, body: Decision, session: SessionDep, principal: Revi
     # A validated invoice or credit note becomes a payable in the same transaction (issue 7).
     create_payable_for_record(session, record_id, config=runtime.config, store=runtime.store,
                               actor=principal.username)
+    # A validated contract, order or delivery note enters the contracts register (issue 8).
+    register_contract(session, record_id)
     return result
 
 

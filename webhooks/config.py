@@ -25,8 +25,8 @@ class WebhooksConfig(BaseModel):
     backoff_max_seconds: float = Field(3600.0, gt=0)
     timeout_seconds: float = Field(10.0, gt=0, le=120)
     batch_size: int = Field(50, ge=1, le=1000)
-    # PostgreSQL hands out event ids before commit; a gap younger than this may still fill, so the cursor waits.
-    gap_grace_seconds: float = Field(60.0, ge=0)
+    # Upper bound on how long an id gap (PostgreSQL: a transaction not yet committed) holds the cursor back.
+    gap_grace_seconds: float = Field(300.0, ge=0)
     # A claimed delivery whose sender died is retried after this long.
     claim_seconds: float = Field(120.0, gt=0)
 

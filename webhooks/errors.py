@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -16,13 +16,17 @@ API_PREFIX = "/api"
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
+# Spelled out rather than taken from http.HTTPStatus, whose phrases change between Python versions.
+CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    409: "conflict", 410: "gone", 413: "too_large", 415: "unsupported_media_type", 422: "unprocessable",
+    423: "locked", 429: "too_many_requests", 500: "internal_error", 503: "unavailable",
+}
+
+
 def error_code(status_code: int) -> str:
-    """``not_found``, ``conflict``, ``unprocessable_content``…: the HTTP reason phrase as an identifier."""
-    try:
-        phrase = HTTPStatus(status_code).phrase
-    except ValueError:
-        return f"http_{status_code}"
-    return "".join(c if c.isalnum() else "_" for c in phrase.lower())
+    """A stable identifier for programs: ``not_found``, ``conflict``, ``unprocessable``…"""
+    return CODES.get(status_code, f"http_{status_code}")
 
 
 def install_error_bodies(app: FastAPI) -> None:
@@ -47,3 +51,23 @@ def install_error_bodies(app: FastAPI) -> None:
 
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)
+    _document_error_body(app)
+
+
+def _document_error_body(app: FastAPI) -> None:
+    """Say in the OpenAPI schema what a 422 really carries: a list of problems or one message, and the code."""
+    build = app.openapi
+    patched: list[bool] = []
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        if not patched:
+            patched.append(True)
+            model = schema.get("components", {}).get("schemas", {}).get("HTTPValidationError")
+            if model is not None:
+                listed = {key: value for key, value in model["properties"]["detail"].items() if key != "title"}
+                model["properties"]["detail"] = {"title": "Detail", "anyOf": [listed, {"type": "string"}]}
+                model["properties"]["code"] = {"title": "Code", "type": "string"}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -2,8 +2,10 @@
 
 Every state change writes its ``Event`` in the same transaction, so an event exists exactly when its change was
 committed: nothing rolled back is ever seen, nothing committed is ever missed. Each subscription keeps a cursor
-(the last event id it has looked at); the cursor only moves past an id gap once the gap is old enough to be a
-rolled-back insert rather than a transaction that has not committed yet (PostgreSQL allocates ids before commit).
+(the last event id it has looked at). PostgreSQL allocates ids before commit, so an id gap is either a rolled-back
+insert (gone for good) or a transaction still running (its event will appear): the cursor passes a gap only when no
+write transaction that began before the event after the gap is still running, or when the gap is older than
+``gap_grace_seconds`` (a bound on how long one stuck transaction may hold back every delivery).
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -70,16 +72,36 @@ def _protocol(session: Session, record_id: str) -> dict[str, Any] | None:
     return summary(entry) if entry is not None else None
 
 
-def safe_events(events: list[Event], cursor: int, *, grace: timedelta, now: datetime) -> list[Event]:
+# Event times come from the application's clock, transaction starts from the database's: allow for some skew.
+CLOCK_SKEW = timedelta(seconds=5)
+
+
+def oldest_writer_start(session: Session) -> datetime | None:
+    """PostgreSQL: when the oldest other transaction that has written something began (None if there is none)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None  # SQLite has one writer at a time: ids become visible in order
+    return session.scalar(text(
+        "SELECT min(coalesce(xact_start, '-infinity'::timestamptz)) FROM pg_stat_activity"
+        " WHERE backend_xid IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database()"))
+
+
+def safe_events(events: list[Event], cursor: int, *, grace: timedelta, now: datetime,
+                oldest_writer: datetime | None) -> list[Event]:
     """The prefix of ``events`` (ascending ids after ``cursor``) the cursor may pass without skipping a late commit."""
     taken: list[Event] = []
     expected = cursor + 1
     for event in events:
-        if event.id != expected and aware(event.created_at) > now - grace:
-            break  # ids before this one may belong to a transaction still running
+        if event.id != expected and not _gap_closed(aware(event.created_at), grace, now, oldest_writer):
+            break  # an id before this one may belong to a transaction that has not committed yet
         taken.append(event)
         expected = event.id + 1
     return taken
+
+
+def _gap_closed(after_gap: datetime, grace: timedelta, now: datetime, oldest_writer: datetime | None) -> bool:
+    # A missing id was handed out before the event after it; only a transaction already running then can own it.
+    nobody_older = oldest_writer is None or aware(oldest_writer) > after_gap + CLOCK_SKEW
+    return nobody_older or after_gap < now - grace
 
 
 def enqueue_subscription(db: Database, subscription_id: int, config: WebhooksConfig) -> tuple[int, int]:
@@ -92,8 +114,8 @@ def enqueue_subscription(db: Database, subscription_id: int, config: WebhooksCon
             return 0, 0  # gone, paused, or another dispatcher is on it right now
         events = list(session.scalars(select(Event).where(Event.id > subscription.cursor)
                                       .order_by(Event.id).limit(SCAN_LIMIT)))
-        grace = timedelta(seconds=0 if db.is_sqlite else config.gap_grace_seconds)
-        taken = safe_events(events, subscription.cursor, grace=grace, now=datetime.now(UTC))
+        taken = safe_events(events, subscription.cursor, grace=timedelta(seconds=config.gap_grace_seconds),
+                            now=datetime.now(UTC), oldest_writer=oldest_writer_start(session) if events else None)
         wanted = set(subscription.event_types or [])
         created = 0
         for event in taken:
