@@ -7,12 +7,14 @@ from core.registry import StageRegistry, StageSpec
 
 def build_registry() -> StageRegistry:
     """A registry holding every built-in stage; imports are local so start-up loads only what it uses."""
+    from contracts.stage import ContractsParams, contracts_stage
     from extract.routing import RouteParams, route_stage
     from extract.stage import ExtractParams, extract_stage
     from ingest.pages import PagesParams, pages_stage
     from invoicing.duplicates import DuplicatesParams, duplicates_stage
     from invoicing.payables import PayableParams, payable_stage
     from invoicing.stage import FatturaPAParams, fatturapa_stage
+    from ocr.archive_stage import ArchiveParams, archive_stage
     from ocr.stage import OcrParams, ocr_stage
     from protocol.stage import RegisterParams, register_stage
 
@@ -23,6 +25,8 @@ def build_registry() -> StageRegistry:
                                 description="read SdI e-invoices (XML, .p7m) directly, without OCR"))
     registry.register(StageSpec("ocr", ocr_stage, OcrParams, queue="ocr",
                                 description="clean pages and recognise words (or reuse a text layer)"))
+    registry.register(StageSpec("archive", archive_stage, ArchiveParams, queue="default",
+                                description="store a searchable PDF/A copy of the pages and their words"))
     registry.register(StageSpec("extract", extract_stage, ExtractParams, queue="default",
                                 description="classify and extract fields, lines and checks"))
     registry.register(StageSpec("route", route_stage, RouteParams, queue="default",
@@ -33,4 +37,6 @@ def build_registry() -> StageRegistry:
                                 description="flag invoices already received (business key or content) for review"))
     registry.register(StageSpec("payable", payable_stage, PayableParams, queue="default",
                                 description="book validated invoices and credit notes as payables"))
+    registry.register(StageSpec("contracts", contracts_stage, ContractsParams, queue="default",
+                                description="enter validated contracts, orders and DDTs in the contracts register"))
     return registry

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+import pikepdf
+from PIL import Image, ImageCms
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -14,20 +17,31 @@ from reportlab.pdfgen import canvas
 
 from core.document import PageWords
 
-# Tesseract's glyphless font: embeddable (PDF/A wants embedded fonts) and every glyph is invisible anyway.
-_GLYPHLESS = Path("/usr/share/tesseract-ocr/5/tessdata/pdf.ttf")
+# PDF/A wants every font embedded: DejaVu is a real TrueType font reportlab can subset and embed
+# (reportlab 5 refuses Tesseract's glyphless pdf.ttf: no PostScript name in its name table).
+_FONTS = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/tesseract-ocr/5/tessdata/pdf.ttf"),
+)
 
 
 def _font() -> str:
-    """The embeddable glyphless font when reportlab can load it, else the (not embedded) Helvetica."""
-    if "GlyphLessFont" in pdfmetrics.getRegisteredFontNames():
-        return "GlyphLessFont"
-    try:
-        pdfmetrics.registerFont(TTFont("GlyphLessFont", str(_GLYPHLESS)))
-    except (OSError, AttributeError, ValueError):
-        # reportlab 5 refuses this font (no PostScript name in its name table).
-        return "Helvetica"
-    return "GlyphLessFont"
+    """An embeddable TrueType font for the invisible text, else the (not embedded) Helvetica."""
+    if "QuinteText" in pdfmetrics.getRegisteredFontNames():
+        return "QuinteText"
+    for path in _FONTS:
+        try:
+            pdfmetrics.registerFont(TTFont("QuinteText", str(path)))
+        except (OSError, AttributeError, ValueError):
+            continue
+        return "QuinteText"
+    return "Helvetica"
+
+
+@cache
+def _srgb_profile() -> bytes:
+    """An sRGB ICC profile for the PDF/A output intent, made by LittleCMS through Pillow (no file needed)."""
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
 def _draw_words(pdf: canvas.Canvas, words: PageWords, scale: float, page_height: float, font: str) -> None:
@@ -45,12 +59,18 @@ def _draw_words(pdf: canvas.Canvas, words: PageWords, scale: float, page_height:
         pdf.drawText(text)
 
 
-def searchable_pdf(pages: list[tuple[np.ndarray, PageWords]], dpi: int) -> bytes:
-    """One PDF page per image, sized for ``dpi``, with its words as an invisible, searchable layer."""
+def searchable_pdf(pages: list[tuple[np.ndarray, PageWords]], dpi: int, *, pdfa: bool = True,
+                   title: str = "") -> bytes:
+    """One PDF page per image, sized for ``dpi``, with its words as an invisible, searchable layer.
+
+    With ``pdfa`` (and an embeddable font) the file carries the PDF/A-2b markers: sRGB output intent and
+    XMP metadata; fonts are embedded by reportlab. It is not run through a validator here.
+    """
     out = io.BytesIO()
-    pdf = canvas.Canvas(out, pageCompression=1)
-    pdf.setCreator("quinte")
     font = _font()
+    # The initial font is set on every page: it must be the embedded one, not reportlab's Helvetica.
+    pdf = canvas.Canvas(out, pageCompression=1, initialFontName=font)
+    pdf.setCreator("quinte")
     scale = 72.0 / dpi
     for image, words in pages:
         height_px, width_px = image.shape[:2]
@@ -61,4 +81,34 @@ def searchable_pdf(pages: list[tuple[np.ndarray, PageWords]], dpi: int) -> bytes
         _draw_words(pdf, words, scale * width_px / max(words.width, 1), height, font)
         pdf.showPage()
     pdf.save()
+    if pdfa and font != "Helvetica":
+        return _as_pdfa(out.getvalue(), title)
     return out.getvalue()
+
+
+def _as_pdfa(data: bytes, title: str) -> bytes:
+    """Add what PDF/A-2b needs beyond embedded fonts: an output intent and matching XMP/Info metadata."""
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        icc = pikepdf.Stream(pdf, _srgb_profile())
+        icc[pikepdf.Name.N] = 3
+        intent = pikepdf.Dictionary(
+            Type=pikepdf.Name.OutputIntent,
+            S=pikepdf.Name.GTS_PDFA1,
+            OutputConditionIdentifier=pikepdf.String("sRGB"),
+            Info=pikepdf.String("sRGB IEC61966-2.1"),
+            DestOutputProfile=icc,
+        )
+        pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        # update_docinfo keeps the Info dictionary and the XMP in step, as PDF/A requires.
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=True) as meta:
+            meta["pdfaid:part"] = "2"
+            meta["pdfaid:conformance"] = "B"
+            meta["dc:title"] = title or "quinte archive copy"
+            meta["xmp:CreatorTool"] = "quinte"
+            meta["pdf:Producer"] = "quinte"
+            meta["xmp:CreateDate"] = now
+            meta["xmp:ModifyDate"] = now
+        out = io.BytesIO()
+        pdf.save(out, fix_metadata_version=True, min_version="1.7")
+        return out.getvalue()

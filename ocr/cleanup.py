@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from ocr.images import glyph_size, ink_mask, resize, rotate_quadrant, to_grey
-from ocr.orientation import detect_upside_down
+from ocr.orientation import detect_upside_down, osd_orientation
 from ocr.params import CleanupParams
 from ocr.skew import deskew, estimate_skew
 
@@ -27,12 +27,14 @@ def resolution_scale(grey: np.ndarray, params: CleanupParams, dpi: float | None 
     """Scale factor bringing the text to the glyph size Tesseract reads best, within the size bounds."""
     glyph = glyph_size(grey)
     if glyph is not None:
-        scale = params.target_glyph_px / glyph
+        # Only rescale text Tesseract reads badly: upscaling legible receipts doubled OCR time for no gain.
+        in_range = params.min_glyph_px <= glyph <= params.max_glyph_px
+        scale = 1.0 if in_range else params.target_glyph_px / glyph
     elif dpi:
         scale = params.target_dpi / dpi
     else:
         scale = 1.0
-    # Only rescale when it matters: small changes cost time and blur for nothing.
+    # Small changes cost time and blur for nothing.
     if 0.8 <= scale <= 1.25:
         scale = 1.0
     scale = min(scale, params.max_upscale)
@@ -115,14 +117,35 @@ def remove_speckles(binary: np.ndarray, max_area: int) -> tuple[np.ndarray, np.n
     return out, specks
 
 
+def _vertical_turn(grey: np.ndarray, strength: float, params: CleanupParams, info: dict[str, Any]) -> int:
+    """Clockwise turn for a page whose lines look vertical: 90, unless a confident OSD says otherwise."""
+    if strength >= params.vertical_sure_strength or not params.osd:
+        return 90
+    glyph = glyph_size(grey)
+    # OSD reads small glyphs as well and in a fraction of the time.
+    small = resize(grey, min(1.0, 16.0 / glyph)) if glyph else grey
+    osd = osd_orientation(small)
+    if osd is None or osd[1] < params.osd_min_confidence:
+        return 90
+    info["orientation_method"] = "osd"
+    info["orientation_confidence"] = round(osd[1], 3)
+    return (360 - osd[0]) % 360
+
+
 def _orient(grey: np.ndarray, params: CleanupParams, info: dict[str, Any]) -> np.ndarray:
     """Turn the page upright and straight, recording the quadrant and the skew angle."""
     est = estimate_skew(grey, params.max_skew_deg)
     quadrant = 0
     if params.orientation:
         # Vertical lines: the content is turned 90 or 270; turn it to 0 or 180 first.
+        info["orientation_method"] = "lines"
         if est.vertical:
-            grey, quadrant = rotate_quadrant(grey, 90), 90
+            quadrant = _vertical_turn(grey, est.strength, params, info)
+            if quadrant in (0, 180):
+                est = estimate_skew(grey, params.max_skew_deg, horizontal=True)
+            grey = rotate_quadrant(grey, quadrant)
+        info["rotated_cw"] = quadrant
+    if params.orientation and params.updown == "before_ocr":
         updown = detect_upside_down(
             grey,
             glyph=glyph_size(grey),
@@ -162,9 +185,12 @@ def clean_page(image: np.ndarray, params: CleanupParams, *, dpi: float | None = 
     if params.binarise:
         binary = sauvola(grey, params.sauvola_window, params.sauvola_k, params.sauvola_r)
     if params.denoise and params.speckle_max_area:
-        binary, specks = remove_speckles(binary, params.speckle_max_area)
+        # Specks are found on a binary image; without binarisation a global Otsu mask stands in for it.
+        mask_source = binary if params.binarise else np.where(ink_mask(grey) > 0, 0, 255).astype(np.uint8)
+        cleaned_binary, specks = remove_speckles(mask_source, params.speckle_max_area)
         grey = grey.copy()
         grey[specks] = 255
+        binary = cleaned_binary if params.binarise else grey
         info["speckles_removed"] = int(specks.sum())
     info["output_size"] = [grey.shape[1], grey.shape[0]]
     return CleanedPage(review_image=grey, ocr_image=binary, info=info)

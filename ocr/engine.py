@@ -53,14 +53,19 @@ def recognise(
     languages: str = "ita+eng",
     psm: int = 3,
     timeout: float = 60.0,
+    invert: bool = False,
 ) -> PageWords:
-    """Words of one page image, boxes in that image's pixels; raises ``OcrTimeout`` past ``timeout``."""
+    """Words of one page image, boxes in that image's pixels; raises ``OcrTimeout`` past ``timeout``.
+
+    ``invert`` lets Tesseract also try each line as white on black: rare on office scans and it costs time.
+    """
     _limit_threads()
+    config = f"--oem 1 --psm {psm}" + ("" if invert else " -c tessedit_do_invert=0")
     try:
         data = pytesseract.image_to_data(
             image,
             lang=languages,
-            config=f"--oem 1 --psm {psm}",
+            config=config,
             output_type=pytesseract.Output.DICT,
             timeout=timeout,
         )

@@ -84,13 +84,17 @@ def ocr_updown(
     crop = _text_crop(small, max_rows=400, glyph=20.0 if glyph else 30.0)
     gap = np.full((60, crop.shape[1]), 255, np.uint8)
     both = np.vstack([crop, gap, rotate_quadrant(crop, 180)])
-    data = pytesseract.image_to_data(
-        both,
-        lang=languages,
-        config="--psm 6 -c tessedit_do_invert=0",
-        output_type=pytesseract.Output.DICT,
-        timeout=timeout,
-    )
+    try:
+        data = pytesseract.image_to_data(
+            both,
+            lang=languages,
+            config="--psm 6 -c tessedit_do_invert=0",
+            output_type=pytesseract.Output.DICT,
+            timeout=timeout,
+        )
+    except (pytesseract.TesseractError, RuntimeError):
+        # A timeout on a loaded machine is no evidence either way: stay undecided rather than fail the page.
+        return UpDown(False, 0.0, "ocr")
     up, down = _word_confidences(data, crop.shape[0] + 30)
     conf = abs(up - down) / max(up + down, 1.0)
     return UpDown(down > up, conf, "ocr")

@@ -73,12 +73,17 @@ def _search(xs: np.ndarray, ys: np.ndarray, max_deg: float) -> tuple[float, floa
     return angle, float(f[i]) * span / float(len(xs)) ** 2
 
 
-def estimate_skew(grey: np.ndarray, max_deg: float = 15.0) -> SkewEstimate:
-    """Direction of the text lines and their skew; 0 when there is too little ink to tell."""
+def estimate_skew(grey: np.ndarray, max_deg: float = 15.0, *, horizontal: bool = False) -> SkewEstimate:
+    """Direction of the text lines and their skew; 0 when there is too little ink to tell.
+
+    ``horizontal`` skips the vertical search, for pages already known to be upright or upside down.
+    """
     xs, ys = _ink_points(grey)
     if len(xs) < 200:
         return SkewEstimate(0.0, False, 0.0)
     h_angle, h_score = _search(xs, ys, max_deg)
+    if horizontal:
+        return SkewEstimate(h_angle, False, 1.0)
     # Columns: swap axes; a vertical line rotated ccw by a in the image is a row rotated by -a.
     v_angle, v_score = _search(ys, xs, max_deg)
     if v_score > h_score:

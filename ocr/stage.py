@@ -20,7 +20,8 @@ from core.document import PageWords
 from ingest.pages import encode_png, page_image_key
 from ingest.sniff import PDF
 from ocr.cleanup import clean_page
-from ocr.engine import OcrTimeout, recognise
+from ocr.engine import OcrTimeout
+from ocr.page import read_page
 from ocr.params import CleanupParams
 from ocr.textlayer import read_text_layer
 from storage.models import Document, Page, WordRow
@@ -32,6 +33,8 @@ class OcrParams(BaseModel):
     languages: str = Field("ita+eng", pattern=r"^[a-z_]{3,}(\+[a-z_]{3,})*$")
     psm: int = Field(3, ge=0, le=13)
     page_timeout: float = Field(120.0, gt=0)
+    # Also read white-on-black lines (Tesseract's tessedit_do_invert): rare on scans, costs time.
+    invert: bool = False
     # Pages of one document OCRed at once; 0 means one per core.
     jobs: int = Field(0, ge=0, le=64)
     use_text_layer: bool = True
@@ -61,15 +64,15 @@ def _ocr_page(number: int, raw: bytes, params: OcrParams, pdf_path: Path | None)
             # Born-digital page: its own text is exact; keep the render untouched so boxes stay aligned.
             words.page = number
             return PageResult(number, image, words, {"text_layer": True})
-    cleaned = clean_page(image, params.cleanup)
     try:
-        words = recognise(cleaned.ocr_image, page=number, languages=params.languages, psm=params.psm,
-                          timeout=params.page_timeout)
+        reading = read_page(image, params.cleanup, page=number, languages=params.languages, psm=params.psm,
+                            timeout=params.page_timeout, invert=params.invert)
     except OcrTimeout as exc:
+        cleaned = clean_page(image, params.cleanup.model_copy(update={"orientation": False}))
         height, width = cleaned.review_image.shape[:2]
         return PageResult(number, cleaned.review_image, PageWords(number, width, height), cleaned.info,
                           problem=f"OCR timed out: {exc}")
-    return PageResult(number, cleaned.review_image, words, cleaned.info)
+    return PageResult(number, reading.image, reading.words, reading.info)
 
 
 def ocr_stage(ctx: StageContext, params: OcrParams) -> None:

@@ -38,8 +38,10 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
 
 
 def _sqlite_begin(conn) -> None:  # type: ignore[no-untyped-def]
-    # A writer that must not lose a race (protocol numbering) asks for the write lock up front.
-    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    # A deferred transaction that reads and then writes fails at once (SQLITE_BUSY_SNAPSHOT, which the busy
+    # timeout cannot wait out) when another writer committed in between; taking the write lock up front makes
+    # concurrent writers queue instead. Transactions are short, so readers barely notice.
+    immediate = conn.get_execution_options().get("sqlite_immediate", True)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 

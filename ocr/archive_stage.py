@@ -1,0 +1,50 @@
+"""The archive stage: a searchable PDF/A-2b copy of the document from its stored page images and words."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from core.context import StageContext
+from core.records import load_page_words
+from ocr.archive import searchable_pdf
+from storage.models import Document, Page
+
+
+class ArchiveParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Resolution the stored page images are taken to have (the pages stage renders at 300 by default).
+    dpi: int = Field(300, ge=72, le=600)
+    pdfa: bool = True
+
+
+def archive_key(document_id: str) -> str:
+    """Where a document's archive copy lives, beside its original and pages."""
+    return f"documents/{document_id}/archive.pdf"
+
+
+def _grey(data: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("L"))
+
+
+def archive_stage(ctx: StageContext, params: ArchiveParams) -> None:
+    """Build and store the searchable archive copy; a document without page images gets none."""
+    with ctx.session() as session:
+        document = session.get(Document, ctx.document_id)
+        assert document is not None
+        keys = session.execute(
+            select(Page.number, Page.image_key).where(Page.document_id == ctx.document_id).order_by(Page.number)
+        ).all()
+        words = {page.page: page for page in load_page_words(session, ctx.document_id)}
+        title = document.original_name
+    pages = [(_grey(ctx.store.get(key)), words[number]) for number, key in keys if key and number in words]
+    if not pages:
+        return
+    data = searchable_pdf(pages, params.dpi, pdfa=params.pdfa, title=title or "")
+    ctx.store.put(archive_key(ctx.document_id), data, content_type="application/pdf")

@@ -1,0 +1,95 @@
+"""One page from image to words: cleanup, Tesseract, and an upside-down check only when the reading is doubtful."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from core.document import PageWords
+from ocr.cleanup import CleanedPage, clean_page
+from ocr.engine import recognise
+from ocr.images import glyph_size, rotate_quadrant
+from ocr.orientation import ocr_updown
+from ocr.params import CleanupParams
+
+_WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]{3,}")
+
+
+@dataclass(slots=True)
+class PageReading:
+    """The page image the boxes refer to (stored for review), its words, and what cleanup did."""
+
+    image: np.ndarray
+    words: PageWords
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def reading_score(words: PageWords) -> tuple[float, int]:
+    """Mean confidence of word-like tokens (3+ letters or digits) and how many there are.
+
+    Upside-down or sideways text comes out of Tesseract as short, low-confidence fragments.
+    """
+    confidences = [w.confidence for w in words.words if _WORD.search(w.text)]
+    if not confidences:
+        return 0.0, 0
+    return float(np.mean(confidences)), len(confidences)
+
+
+def _evidence(words: PageWords) -> float:
+    """Summed confidence of word-like tokens: the better of two readings of one page has more."""
+    return sum(w.confidence for w in words.words if _WORD.search(w.text))
+
+
+def _turn(cleaned: CleanedPage) -> CleanedPage:
+    info = dict(cleaned.info)
+    info["rotated_cw"] = (info.get("rotated_cw", 0) + 180) % 360
+    return CleanedPage(rotate_quadrant(cleaned.review_image, 180), rotate_quadrant(cleaned.ocr_image, 180), info)
+
+
+def read_page(
+    image: np.ndarray,
+    cleanup: CleanupParams,
+    *,
+    page: int,
+    languages: str,
+    psm: int = 3,
+    timeout: float = 60.0,
+    invert: bool = False,
+    dpi: float | None = None,
+) -> PageReading:
+    """Clean and recognise one page; raises ``OcrTimeout`` like ``recognise``.
+
+    With ``updown="after_ocr"`` the first reading decides: a confident one is upright (no extra cost on
+    most pages); a doubtful one gets a cheap both-ways reading of a text crop, and only if that says
+    upside down is the turned page read again, keeping whichever reading holds more confident words.
+    """
+    cleaned = clean_page(image, cleanup, dpi=dpi)
+    words = recognise(cleaned.ocr_image, page=page, languages=languages, psm=psm, timeout=timeout, invert=invert)
+    if cleanup.orientation and cleanup.updown == "after_ocr":
+        cleaned, words = _settle_updown(cleaned, words, cleanup, languages, psm, timeout, invert)
+    return PageReading(cleaned.review_image, words, cleaned.info)
+
+
+def _settle_updown(
+    cleaned: CleanedPage, words: PageWords, cleanup: CleanupParams, languages: str, psm: int, timeout: float,
+    invert: bool,
+) -> tuple[CleanedPage, PageWords]:
+    mean, count = reading_score(words)
+    cleaned.info["first_reading_confidence"] = round(mean, 3)
+    if mean >= cleanup.upright_confidence and count >= 3:
+        return cleaned, words
+    guess = ocr_updown(cleaned.review_image, glyph=glyph_size(cleaned.review_image),
+                       languages=cleanup.orientation_languages)
+    cleaned.info["orientation_method"] = "crop"
+    cleaned.info["orientation_confidence"] = round(guess.confidence, 3)
+    if not guess.upside_down:
+        return cleaned, words
+    turned = _turn(cleaned)
+    again = recognise(turned.ocr_image, page=words.page, languages=languages, psm=psm, timeout=timeout,
+                      invert=invert)
+    if _evidence(again) > _evidence(words):
+        return turned, again
+    return cleaned, words
