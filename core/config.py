@@ -9,7 +9,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from core.document import DOC_TYPES
+from core.document import check_doc_types
 from core.registry import StageRegistry
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -58,10 +58,7 @@ class PipelineConfig(BaseModel):
     @field_validator("doc_types")
     @classmethod
     def _known_types(cls, value: list[str] | None) -> list[str] | None:
-        for doc_type in value or []:
-            if doc_type not in DOC_TYPES:
-                raise ValueError(f"unknown document type {doc_type!r} (known: {', '.join(DOC_TYPES)})")
-        return value
+        return check_doc_types(value)
 
     @property
     def inbox_folder(self) -> str:

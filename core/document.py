@@ -101,6 +101,14 @@ class Extraction:
     checks: list[Check] = field(default_factory=list)
 
 
+def check_doc_types(value: list[str] | None) -> list[str] | None:
+    """A pydantic validator body: every name must be a known document type."""
+    for doc_type in value or []:
+        if doc_type not in DOC_TYPES:
+            raise ValueError(f"unknown document type {doc_type!r} (known: {', '.join(DOC_TYPES)})")
+    return value
+
+
 def union_bbox(boxes: list[BBox]) -> BBox:
     """The smallest box holding all the given boxes."""
     return (

@@ -9,9 +9,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.config import PipelinesConfig
@@ -32,6 +29,7 @@ from invoicing.fatturapa_out import (
 from invoicing.models import InvoiceCounter, OutgoingInvoice
 from invoicing.payments import write_lock
 from invoicing.values import canonical_amount
+from storage.counters import locked_counter
 from storage.models import Event
 from storage.objects import ObjectStore
 
@@ -77,11 +75,7 @@ def next_number(session: Session, series: str, year: int) -> int:
     PostgreSQL: SELECT … FOR UPDATE serialises concurrent issuers on the row. SQLite: the caller took the
     database write lock with BEGIN IMMEDIATE (``write_lock``) before anything else.
     """
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    session.execute(insert(InvoiceCounter).values(series=series, year=year, last_number=0).on_conflict_do_nothing())
-    counter = session.scalar(select(InvoiceCounter).where(InvoiceCounter.series == series, InvoiceCounter.year == year)
-                             .with_for_update())
-    assert counter is not None
+    counter = locked_counter(session, InvoiceCounter, series=series, year=year)
     counter.last_number += 1
     session.flush()
     return counter.last_number

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from core.config import PipelinesConfig
 from invoicing.config import BankAccount, invoicing_of
 from invoicing.models import Payable, PaymentRun, PaymentRunItem
+from storage.counters import take_write_lock
 from storage.models import Event
 
 SCHEMA = "pain.001.001.09"
@@ -33,10 +34,7 @@ class Selection:
     skipped: list[dict[str, str]] = field(default_factory=list)
 
 
-def write_lock(session: Session) -> None:
-    """Take SQLite's write lock up front (the session's first statement); PostgreSQL locks rows instead."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection(execution_options={"sqlite_immediate": True})
+write_lock = take_write_lock
 
 
 @lru_cache(maxsize=1)

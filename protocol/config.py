@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from core.config import ConfigError, PipelinesConfig
-from core.document import DOC_TYPES
+from core.document import check_doc_types
 
 Direction = Literal["incoming", "outgoing", "internal"]
 
@@ -34,10 +34,7 @@ class RegisterConfig(BaseModel):
     @field_validator("doc_types")
     @classmethod
     def _known_types(cls, value: list[str] | None) -> list[str] | None:
-        for doc_type in value or []:
-            if doc_type not in DOC_TYPES:
-                raise ValueError(f"unknown document type {doc_type!r} (known: {', '.join(DOC_TYPES)})")
-        return value
+        return check_doc_types(value)
 
     def accepts(self, pipeline: str, doc_type: str | None) -> bool:
         return pipeline in self.pipelines and (self.doc_types is None or doc_type in self.doc_types)

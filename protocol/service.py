@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from core.config import PipelinesConfig
@@ -24,6 +22,7 @@ from protocol.models import (
     ProtocolDay,
     ProtocolEntry,
 )
+from storage.counters import locked_counter, take_write_lock
 from storage.models import Document, Event, Record
 
 if TYPE_CHECKING:
@@ -75,22 +74,12 @@ def rome_now(now: datetime | None = None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(ROME)
 
 
-def begin_locked(session: Session) -> None:
-    """Make SQLite take the write lock up front; must be the session's first statement (PostgreSQL locks rows)."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.connection(execution_options={"sqlite_immediate": True})
+begin_locked = take_write_lock
 
 
 def lock_counter(session: Session, register: str, year: int) -> int:
     """Lock the register's counter row for the year (creating it if new) and return its last number."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(ProtocolCounter).values(register=register, year=year, last_number=0)
-                    .on_conflict_do_nothing())
-    # FOR UPDATE on PostgreSQL; on SQLite the whole database is already write-locked (BEGIN IMMEDIATE).
-    return session.execute(select(ProtocolCounter.last_number)
-                           .where(ProtocolCounter.register == register, ProtocolCounter.year == year)
-                           .with_for_update()).scalar_one()
+    return locked_counter(session, ProtocolCounter, register=register, year=year).last_number
 
 
 def day_is_closed(session: Session, register: str, day: date) -> bool:
