@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 
 from contracts.register import register_contract
 from core.records import record_json, touch
+from extract.memory import learn_from_correction
 from ingest.intake import accept_file, display_name
 from invoicing.payables import create_payable_for_record
 from protocol.service import ProtocolError, register_record, summary
@@ -180,6 +181,7 @@ def correct_fields(record_id: str, body: FieldsPatch, session: SessionDep, princ
         session.add(Event(kind="field.corrected", actor=principal.username, via=via, document_id=document.id,
                           record_id=record.id,
                           data={"field": name, "old": old, "new": value, "machine_value": row.machine_value}))
+        learn_from_correction(session, record, name, value)
     touch(record)
     session.flush()
     return record_json(record, document)

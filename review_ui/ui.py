@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from review_ui import api_review, csrf, queue, record_view
+from review_ui import api_review, csrf, queue, record_view, ui_contracts, ui_invoicing, ui_protocol, ui_webhooks
 from review_ui.auth import Principal, authenticate, hash_password, principal_for, verify_password
 from review_ui.deps import CurrentPrincipal, RuntimeDep, SessionDep, require
 from review_ui.pages import HERE, is_htmx, landing, render, safe_next
@@ -29,6 +29,8 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(queue.router)
     app.include_router(record_view.router)
+    for module in (ui_protocol, ui_invoicing, ui_contracts, ui_webhooks):
+        app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(StarletteHTTPException, _errors)
 
