@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -20,6 +22,9 @@ class RouteParams(BaseModel):
     min_doc_type_confidence: float = Field(0.9, ge=0, le=1)
     # False sends everything to a person (a pipeline in its first weeks, say).
     auto_validate: bool = True
+    # Records whose total is above this need a person with the approver role (a second pair of eyes),
+    # and are never validated automatically.
+    approval_limit: Decimal | None = Field(None, ge=0)
 
 
 def routing_reasons(record: Record, *, params: RouteParams, accepted_types: list[str] | None,
@@ -45,7 +50,21 @@ def routing_reasons(record: Record, *, params: RouteParams, accepted_types: list
         f"check failed: {check['message']}" for check in record.checks or [] if check.get("severity") == "error"
     )
     reasons.extend(page_problems)
+    amount = record_amount(record)
+    if params.approval_limit is not None and amount is not None and amount > params.approval_limit:
+        reasons.append(f"the amount {amount} is above {params.approval_limit}: an approver must approve it")
     return reasons
+
+
+def record_amount(record: Record) -> Decimal | None:
+    """The record's money amount (invoice total or contract value), as a positive decimal, if it has one."""
+    for row in record.fields:
+        if row.name in ("total_amount", "amount") and row.value is not None:
+            try:
+                return abs(Decimal(str(row.value)))
+            except InvalidOperation:
+                return None
+    return None
 
 
 def route_stage(ctx: StageContext, params: RouteParams) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, select
 from contracts.register import register_contract
 from core.records import record_json, touch
 from extract.memory import learn_from_correction
+from extract.routing import record_amount
 from ingest.intake import accept_file, display_name
 from invoicing.payables import create_payable_for_record
 from protocol.service import ProtocolError, register_record, summary
@@ -206,9 +207,23 @@ def _decide(record_id: str, body: Decision, session: SessionDep, principal: Prin
     return record_json(record, document)
 
 
+def _check_approval_limit(session: SessionDep, record_id: str, principal: Principal, runtime: RuntimeDep) -> None:
+    """Above the pipeline's approval limit only an approver may approve (a second pair of eyes)."""
+    record, _document = _get_record(session, record_id)
+    pipeline = runtime.config.pipelines.get(record.pipeline)
+    if pipeline is None or "route" not in pipeline.stage_names or principal.can("approve"):
+        return
+    limit = pipeline.params("route").approval_limit  # type: ignore[attr-defined]
+    amount = record_amount(record)
+    if limit is not None and amount is not None and amount > limit:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"the amount {amount} is above this pipeline's limit of"
+                                                       f" {limit}: an approver must approve it")
+
+
 @router.post("/records/{record_id}/approve", tags=["review"])
 def approve(record_id: str, body: Decision, session: SessionDep, principal: Reviewer,
             request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    _check_approval_limit(session, record_id, principal, runtime)
     result = _decide(record_id, body, session, principal, "validated", request)
     # An automatic protocol register numbers the approved record in this same transaction (issue 6).
     try:

@@ -115,3 +115,26 @@ def test_first_start_creates_admin_once(runtime: Runtime) -> None:
     generated = ensure_admin(runtime.db, None)
     assert generated and len(generated) >= 16
     assert ensure_admin(runtime.db, None) is None
+
+
+def test_amounts_above_the_pipeline_limit_need_an_approver(runtime_factory: Callable[..., Runtime],
+                                                             tmp_path: Path) -> None:
+    path = tmp_path / "limited.yaml"
+    path.write_text(FAST_PIPELINES.replace("stages: [{name: pages, params: {dpi: 100}}]",
+                                           "stages: [{name: pages, params: {dpi: 100}},"
+                                           " {name: route, params: {approval_limit: 1000}}]"))
+    runtime = runtime_factory(pipelines=path)
+    create_user(runtime.db, "rita", PASSWORD, "reviewer")
+    create_user(runtime.db, "aldo", PASSWORD, "approver")
+    client = TestClient(create_app(runtime, InlineDispatcher(runtime)))
+    reviewer, approver = token(client, "rita"), token(client, "aldo")
+    created = upload(client, reviewer, png_bytes(31))
+    record = client.get(f"/api/records/{created['id']}", headers=reviewer).json()
+    record = client.patch(f"/api/records/{created['id']}/fields", headers=reviewer,
+                          json={"version": record["version"], "fields": {"total_amount": "1500.00"}}).json()
+    refused = client.post(f"/api/records/{created['id']}/approve", json={"version": record["version"]},
+                          headers=reviewer)
+    assert refused.status_code == 403 and "approver" in refused.json()["detail"]
+    approved = client.post(f"/api/records/{created['id']}/approve", json={"version": record["version"]},
+                           headers=approver)
+    assert approved.status_code == 200 and approved.json()["status"] == "validated"
