@@ -94,23 +94,31 @@ def up(samples: Annotated[int, typer.Option(help="drop this many generated sampl
 def watch() -> None:
     """Only the inbox watcher; stages go to the configured broker."""
     from core.queue import make_dispatcher
+    from core.services import sweep_stalled
     from ingest.watcher import InboxWatcher
 
     _logging()
     runtime = _runtime(_settings())
     dispatcher = make_dispatcher(runtime)
     stop = _stop_on_signals()
+    # The one watcher of a deployment also re-sends documents whose messages were lost (idle over 40 minutes).
+    threading.Thread(target=sweep_stalled, args=(runtime, dispatcher, stop), name="sweeper", daemon=True).start()
     console.print(f"watching {runtime.inbox_dir.resolve()} for {', '.join(runtime.config.pipelines)}")
     InboxWatcher(runtime, dispatcher).run(stop)
 
 
 @app.command()
 def worker(queues: Annotated[list[str] | None, typer.Option("--queues", help="queues to consume (default all)")] = None,
-           threads: Annotated[int, typer.Option(min=1, max=32)] = 2) -> None:
+           threads: Annotated[int, typer.Option(min=1, max=32)] = 2,
+           max_memory_mb: Annotated[int | None, typer.Option(
+               min=256, envvar="QUINTE_WORKER_MAX_MEMORY_MB",
+               help="address-space limit of this worker and its OCR/render children, in MB")] = None) -> None:
     """A worker consuming stage messages from the configured broker."""
     from core.queue import DramatiqDispatcher, make_broker
 
     _logging()
+    if max_memory_mb:
+        _limit_memory(max_memory_mb)
     runtime = _runtime(_settings())
     dispatcher = DramatiqDispatcher(runtime, make_broker(runtime.settings.broker_url))
     stop = _stop_on_signals()
@@ -181,6 +189,14 @@ def _print_admin_password(runtime) -> None:  # type: ignore[no-untyped-def]
     if generated:
         # Printed once, on the first start only; the hash is all that is kept.
         print(f"admin password: {generated}", flush=True)
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap the address space: a document that slips past the intake limits fails with MemoryError, not the host."""
+    import resource
+
+    limit = megabytes * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 def _stop_on_signals() -> threading.Event:

@@ -43,8 +43,12 @@ def run_stage(runtime: Runtime, document_id: str, stage_name: str, *, attempt: i
     context = StageContext(runtime=runtime, document_id=document_id, pipeline=pipeline)
     started = time.perf_counter()
     extra = {"document_id": document_id, "stage": stage_name, "attempt": attempt}
+    out_of_memory = False
     try:
         spec.run(context, pipeline.params(stage_name))
+    except MemoryError:
+        # Handled below: leaving this block drops the traceback, and with it the buffers that filled memory.
+        out_of_memory = True
     except PermanentError as exc:
         log.warning("stage failed permanently: %s", exc, extra=extra)
         _finish(runtime, run_id, started, "failed", str(exc))
@@ -60,8 +64,20 @@ def run_stage(runtime: Runtime, document_id: str, stage_name: str, *, attempt: i
         _finish(runtime, run_id, started, "failed", message)
         fail_document(runtime, document_id, "stage_failed", f"{stage_name} failed after {attempt} attempts: {message}")
         return None
+    if out_of_memory:
+        _fail_out_of_memory(runtime, run_id, started, document_id, stage_name)
+        return None
     _finish(runtime, run_id, started, "done", None)
     return pipeline.next_stage(stage_name)
+
+
+def _fail_out_of_memory(runtime: Runtime, run_id: int, started: float, document_id: str, stage_name: str) -> None:
+    """A stage that hit the worker's memory limit would hit it again: a permanent failure, never a retry."""
+    message = (f"{stage_name} needed more memory than this worker may use; the document is too large "
+               "to process safely (split it, or scan at a lower resolution)")
+    log.warning("stage ran out of memory", extra={"document_id": document_id, "stage": stage_name})
+    _finish(runtime, run_id, started, "failed", message)
+    fail_document(runtime, document_id, "too_large", message)
 
 
 def _finish(runtime: Runtime, run_id: int, started: float, status: str, error: str | None) -> None:

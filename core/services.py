@@ -7,15 +7,16 @@ import logging
 import signal
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from core.queue import DramatiqDispatcher, make_broker
 from core.runner import first_unfinished_stage
 from core.runtime import Runtime
 from ingest.watcher import InboxWatcher
-from storage.models import Record
+from storage.models import Document, Record, StageRun
 
 log = logging.getLogger("quinte.up")
 
@@ -51,6 +52,44 @@ def recover_unfinished(runtime: Runtime, dispatcher: DramatiqDispatcher) -> int:
     if document_ids:
         log.info("re-enqueued %d unfinished documents", len(document_ids))
     return len(document_ids)
+
+
+def recover_stalled(runtime: Runtime, dispatcher: DramatiqDispatcher, *, idle_seconds: float) -> int:
+    """Re-send documents still processing with no stage activity for ``idle_seconds`` (a lost message).
+
+    With a real broker messages survive a crash, but a message sent after its stage's last retry can still be
+    lost; stages are idempotent, so re-sending a document that was merely slow does no harm.
+    """
+    cutoff = datetime.now(UTC) - timedelta(seconds=idle_seconds)
+    with runtime.db.session() as session:
+        candidates = set(session.scalars(select(Record.document_id).where(Record.status == "processing")))
+        last_activity = dict(session.execute(
+            select(StageRun.document_id, func.max(StageRun.started_at))
+            .where(StageRun.document_id.in_(candidates)).group_by(StageRun.document_id)
+        ).all()) if candidates else {}
+        created = dict(session.execute(select(Document.id, Document.created_at)
+                                       .where(Document.id.in_(candidates))).all()) if candidates else {}
+    resent = 0
+    for document_id in sorted(candidates):
+        moment = last_activity.get(document_id) or created.get(document_id)
+        if moment is not None and (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) < cutoff:
+            stage = first_unfinished_stage(runtime, document_id)
+            if stage is not None:
+                dispatcher.submit(document_id, stage)
+                resent += 1
+    if resent:
+        log.warning("re-sent %d documents that made no progress for %.0f s", resent, idle_seconds)
+    return resent
+
+
+def sweep_stalled(runtime: Runtime, dispatcher: DramatiqDispatcher, stop: threading.Event, *,
+                  idle_seconds: float = 40 * 60, every: float = 300) -> None:
+    """Run ``recover_stalled`` now and then until ``stop`` (one sweeper per deployment: ``quinte watch``)."""
+    while not stop.wait(every):
+        try:
+            recover_stalled(runtime, dispatcher, idle_seconds=idle_seconds)
+        except Exception:
+            log.exception("stalled-document sweep failed; will try again")
 
 
 def drop_samples(runtime: Runtime, count: int) -> None:

@@ -119,9 +119,10 @@ def normalize_amount(text: str, *, assume_cents: bool = False) -> str | None:
         digits = re.sub(r"[.,]", "", body[:position]) + "." + body[position + 1 :]
     try:
         value = Decimal(digits) * sign
+        # quantize raises for more digits than the context's precision (28): no real amount has that many.
+        return f"{value.quantize(Decimal('0.01')):.2f}"
     except InvalidOperation:
         return None
-    return f"{value.quantize(Decimal('0.01')):.2f}"
 
 
 # An amount token: thousands groups of exactly three digits (so two numbers a space apart stay two), an
@@ -264,6 +265,8 @@ def normalize_vat_id(text: str, *, default_country: str = "IT") -> str | None:
     body = re.sub(r"[\s.\-/]", "", body).upper()
     if len(body) >= 2 and body[:2].isalpha():
         country, number = body[:2], fix_digits(body[2:])
+        if country == "ES" and len(body) == 11:
+            number = body[2] + fix_digits(body[3:-1]) + body[-1]  # a Spanish NIF may begin and end with a letter
     else:
         country, number = default_country, fix_digits(body)
     if country == "GR":

@@ -207,8 +207,17 @@ def _add_code_list_values(xsd: etree._ElementTree) -> None:
                     etree.SubElement(restriction, f"{_XS}enumeration", value=value)
 
 
-@lru_cache(maxsize=4)
+_SCHEMA_LOAD_LOCK = threading.Lock()
+
+
 def _load_schema(path: str) -> tuple[etree.XMLSchema, threading.Lock]:
+    # lru_cache alone lets two threads build the schema at once, and lxml's XSD parser is not thread-safe.
+    with _SCHEMA_LOAD_LOCK:
+        return _build_schema(path)
+
+
+@lru_cache(maxsize=4)
+def _build_schema(path: str) -> tuple[etree.XMLSchema, threading.Lock]:
     # The parsed tree keeps its file URL, so the xmldsig import beside it resolves locally.
     xsd = etree.parse(path, etree.XMLParser(no_network=True, resolve_entities=False))
     _add_code_list_values(xsd)

@@ -16,7 +16,7 @@ from contracts.register import register_contract
 from core.records import record_json, touch
 from extract.memory import learn_from_correction
 from extract.routing import record_amount
-from ingest.intake import accept_file, display_name
+from ingest.intake import accept_file, display_name, record_oversized
 from invoicing.payables import create_payable_for_record
 from protocol.service import ProtocolError, register_record, summary
 from review_ui import locks
@@ -71,6 +71,9 @@ async def upload_document(request: Request, runtime: RuntimeDep, principal: Writ
     limit = runtime.config.pipeline(name).intake.max_bytes
     data = await file.read(limit + 1)
     if len(data) > limit:
+        # Refused, but still in the intake log: every file that reached quinte is accounted for.
+        record_oversized(runtime, name, file.size or len(data), source=f"upload/{display_name(file.filename or '')}",
+                         original_name=file.filename or "upload", uploaded_by=principal.username)
         raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
                             f"the file is larger than this pipeline accepts ({limit // 1_000_000} MB)")
     original = display_name(file.filename or "upload")

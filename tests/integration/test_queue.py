@@ -143,3 +143,20 @@ def test_unfinished_documents_are_picked_up_after_a_restart(runtime: Runtime, sa
         assert_processed(runtime, wait_for_records(runtime, ids))
     finally:
         worker.stop()
+
+
+def test_documents_idle_too_long_are_sent_again(runtime: Runtime, sample_dir: Path) -> None:
+    """A lost message (not a crash of the whole process) is found by the sweep of `quinte watch`."""
+    from core.services import recover_stalled
+
+    ids = feed_samples(runtime, sample_dir, 1)
+    dispatcher = DramatiqDispatcher(runtime, make_broker("memory://"))
+    assert recover_stalled(runtime, dispatcher, idle_seconds=3600) == 0  # young documents are left alone
+    worker = dispatcher.worker(threads=1)
+    worker.start()
+    try:
+        assert recover_stalled(runtime, dispatcher, idle_seconds=0) == 1
+        assert_processed(runtime, wait_for_records(runtime, ids))
+        assert recover_stalled(runtime, dispatcher, idle_seconds=0) == 0  # finished documents are not re-sent
+    finally:
+        worker.stop()

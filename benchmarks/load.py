@@ -1,0 +1,321 @@
+"""Load benchmark: N generated documents dropped at once, processed by 1 and 2 workers and by `quinte up`."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from sqlalchemy import create_engine, func, select, text
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out" / "load"
+REPORT = ROOT / "docs" / "benchmarks" / "load.md"
+REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, flushed before each run
+PG_ADMIN_URL = os.environ.get("QUINTE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+S3_KEY, S3_SECRET = "quinte-bench-key", "quinte-bench-secret"
+INBOX = "auto"  # the automatic pipeline: every type, classified by content
+TIMEOUT_S = 3 * 3600
+
+
+@dataclass(slots=True)
+class Result:
+    setup: str
+    documents: int
+    pages: int
+    records: int
+    quarantined: int
+    duplicates: int
+    intake_rows: int
+    unstored: int  # quarantined before storing (oversized, links): no document, no record
+    seconds: float
+    latencies: list[float]
+    peak_mb: dict[str, float]
+
+    @property
+    def pages_per_minute(self) -> float:
+        return self.pages / self.seconds * 60 if self.seconds else 0.0
+
+
+# --------------------------------------------------------------------------- the corpus, generated once
+
+def corpus(count: int) -> list[Path]:
+    """``count`` documents of mixed types, degradation and 1–3 pages, made once under benchmarks/out/load."""
+    folder = OUT / f"docs-{count}"
+    if folder.is_dir() and len(list(folder.iterdir())) == count:
+        return sorted(folder.iterdir())
+    from samples.generate import generate
+
+    staging = OUT / f"staging-{count}"
+    shutil.rmtree(staging, ignore_errors=True)
+    made = [s for s in generate(staging, count=count * 2, seed=23, levels=[0, 1, 2]) if s.path.suffix == ".pdf"]
+    singles = [s for s in generate(staging / "img", count=count // 4 + 1, seed=29, levels=[0, 1, 2])
+               if s.path.suffix != ".pdf"]
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    pdfs = iter(made)
+    for index in range(count):
+        if index % 4 == 3 and singles:  # a quarter as TIFF/JPEG/PNG scans
+            source = singles.pop()
+            shutil.copy(source.path, folder / f"{index:05d}{source.path.suffix}")
+            continue
+        pages = 1 + index % 3
+        writer = PdfWriter()
+        for _ in range(pages):
+            sample = next(pdfs, None) or made[index % len(made)]
+            for page in PdfReader(sample.path).pages:
+                writer.add_page(page)
+        with (folder / f"{index:05d}.pdf").open("wb") as handle:
+            writer.write(handle)
+    shutil.rmtree(staging, ignore_errors=True)
+    return sorted(folder.iterdir())
+
+
+# --------------------------------------------------------------------------- processes and measurement
+
+def peak_rss_mb(pid: int) -> float:
+    """Peak resident memory of a process (VmHWM), in MB; psutil is not a dependency."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as handle:
+        return subprocess.Popen([sys.executable, "-m", "core", *args], cwd=ROOT, env=env,
+                                stdout=handle, stderr=subprocess.STDOUT)
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def base_env(work: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("QUINTE_")}
+    env.update({"QUINTE_PIPELINES": str(ROOT / "pipelines.yaml"), "QUINTE_INBOX_DIR": str(work / "inbox"),
+                "QUINTE_VAR_DIR": str(work / "var"), "OMP_THREAD_LIMIT": "1",
+                "QUINTE_S3_ACCESS_KEY": S3_KEY, "QUINTE_S3_SECRET_KEY": S3_SECRET})
+    return env
+
+
+def drop(files: list[Path], inbox: Path) -> float:
+    """Copy beside the inbox, then rename in: the watcher sees complete files, all within a moment."""
+    staging = inbox.parent / ".staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        shutil.copy(path, staging / path.name)
+    dropped = time.time()
+    inbox.mkdir(parents=True, exist_ok=True)
+    for path in files:
+        os.replace(staging / path.name, inbox / path.name)
+    return dropped
+
+
+def wait_done(runtime, count: int) -> None:  # type: ignore[no-untyped-def]
+    from core.runner import first_unfinished_stage
+    from storage.models import Intake, Record
+
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        with runtime.db.session() as session:
+            if session.scalar(select(func.count()).select_from(Intake)) < count:
+                continue
+            busy = session.scalars(select(Record.document_id).where(Record.status == "processing")).all()
+            if busy:
+                continue
+            ids = session.scalars(select(Record.document_id).where(Record.status != "failed")).all()
+        if all(first_unfinished_stage(runtime, d) is None for d in set(ids)):
+            return
+    raise TimeoutError("documents still processing")
+
+
+def collect(runtime, setup: str, files: list[Path], dropped: float,  # type: ignore[no-untyped-def]
+            finished: float, peaks: dict[str, float]) -> Result:
+    from storage.models import Document, Intake, Record
+
+    with runtime.db.session() as session:
+        outcomes = dict(session.execute(select(Intake.outcome, func.count()).group_by(Intake.outcome)).all())
+        pages = session.scalar(select(func.coalesce(func.sum(Document.page_count), 0)))
+        updated = session.scalars(select(Record.updated_at)).all()
+        records = session.scalar(select(func.count(func.distinct(Record.document_id))))
+        unstored = session.scalar(select(func.count()).select_from(Intake).where(Intake.document_id.is_(None)))
+    latencies = [_epoch(u) - dropped for u in updated if u is not None]
+    return Result(setup, len(files), int(pages or 0), int(records or 0), outcomes.get("quarantined", 0),
+                  outcomes.get("duplicate", 0), sum(outcomes.values()), int(unstored or 0), finished - dropped,
+                  latencies, peaks)
+
+
+def _epoch(moment: datetime) -> float:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def run_setup(setup: str, files: list[Path], *, workers: int) -> Result:
+    """workers > 0: a watcher and that many `quinte worker` processes on Redis, PostgreSQL and S3 (moto);
+    workers == 0: `quinte up` on the embedded defaults (SQLite, files, in-process queue)."""
+    from moto.server import ThreadedMotoServer
+
+    from core.runtime import build_runtime
+    from core.settings import Settings
+
+    work = OUT / f"run-{setup.replace(' ', '-')}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    env = base_env(work)
+    server = schema = None
+    if workers:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        port = _free_port()
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        env.update({"QUINTE_DATABASE_URL": f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}",
+                    "QUINTE_BROKER_URL": REDIS_URL,
+                    "QUINTE_STORAGE_URL": f"s3://bench-{uuid.uuid4().hex[:8]}?endpoint=http://127.0.0.1:{port}"})
+    else:
+        env.update({"QUINTE_DATABASE_URL": f"sqlite:///{work}/quinte.db", "QUINTE_BROKER_URL": "memory://",
+                    "QUINTE_STORAGE_URL": f"file://{work}/objects", "QUINTE_PORT": str(_free_port()),
+                    "QUINTE_ADMIN_PASSWORD": "benchmark-admin-password"})
+    settings = Settings(database_url=env["QUINTE_DATABASE_URL"], storage_url=env["QUINTE_STORAGE_URL"],
+                        broker_url=env["QUINTE_BROKER_URL"], pipelines=ROOT / "pipelines.yaml",
+                        inbox_dir=work / "inbox", var_dir=work / "var", s3_access_key=S3_KEY,
+                        s3_secret_key=S3_SECRET)
+    runtime = build_runtime(settings)  # migrates before the processes start
+    names: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        if workers:
+            names["watch"] = start(env, "watch", log=work / "watch.log")
+            for n in range(workers):
+                names[f"worker {n + 1}"] = start(env, "worker", "--threads", "1", log=work / f"worker{n}.log")
+        else:
+            names["up"] = start(env, "up", "--threads", "2", log=work / "up.log")
+        time.sleep(15)  # imports and connections; not part of the measurement
+        dropped = drop(files, work / "inbox" / INBOX)
+        wait_done(runtime, len(files))
+        finished = time.time()
+        peaks = {name: peak_rss_mb(process.pid) for name, process in names.items()}
+        return collect(runtime, setup, files, dropped, finished, peaks)
+    finally:
+        stop(list(names.values()))
+        runtime.close()
+        if server is not None:
+            server.stop()
+        if schema is not None:
+            with create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT").connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- the baseline: raw Tesseract
+
+def tesseract_pages_per_minute(files: list[Path], *, parallel: int = 2, limit: int = 20) -> tuple[float, int]:
+    """Raw `tesseract` on the same pages at 300 dpi, ``parallel`` at once (as many as the workers' threads)."""
+    from pdf2image import convert_from_path
+    from PIL import Image
+
+    folder = OUT / "tesseract-pages"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    count = 0
+    for path in files:
+        images = (convert_from_path(path, dpi=300) if path.suffix == ".pdf"
+                  else [Image.open(io.BytesIO(path.read_bytes()))])
+        for image in images:
+            if count < limit:
+                image.convert("L").save(folder / f"{count:04d}.png")
+                count += 1
+    pages = sorted(folder.glob("*.png"))
+    languages = "ita+eng+deu+fra+spa"  # the auto pipeline's
+
+    def one(page: Path) -> None:
+        subprocess.run(["tesseract", str(page), "stdout", "-l", languages, "--psm", "3"], check=True,
+                       capture_output=True, env=dict(os.environ, OMP_THREAD_LIMIT="1"))
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(one, pages))
+    return len(pages) / (time.perf_counter() - started) * 60, len(pages)
+
+
+# --------------------------------------------------------------------------- report
+
+def table(results: list[Result], baseline: float, baseline_pages: int) -> str:
+    one = next((r for r in results if r.setup == "1 worker"), None)
+    rows = ["| setup | documents | pages | records | quarantined | duplicates | all accounted | pages/min "
+            "| drop→record median s | p95 s | peak RSS per process MB |", "|" + "---|" * 11]
+    for r in results:
+        # A quarantined file that was stored has a failed record; one refused unread has only its intake row.
+        whole = r.intake_rows == r.documents and r.records + r.duplicates + r.unstored == r.documents
+        accounted = "yes" if whole else "NO"
+        latencies = sorted(r.latencies) or [0.0]
+        p95 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
+        peaks = ", ".join(f"{name} {mb:.0f}" for name, mb in r.peak_mb.items())
+        rows.append(f"| {r.setup} | {r.documents} | {r.pages} | {r.records} | {r.quarantined} | {r.duplicates} "
+                    f"| {accounted} | {r.pages_per_minute:.1f} | {statistics.median(latencies):.0f} | {p95:.0f} "
+                    f"| {peaks} |")
+    rows.append(f"| raw tesseract, 2 at once | – | {baseline_pages} | – | – | – | – | {baseline:.1f} | – | – | – |")
+    two = next((r for r in results if r.setup == "2 workers"), None)
+    lines = ["\n".join(rows), ""]
+    if one and two and one.pages_per_minute:
+        scaling = two.pages_per_minute / one.pages_per_minute
+        lines.append(f"- scaling 2 workers / 1 worker: **{scaling:.2f}×** (target ≥ 1.8×)")
+    if two and baseline:
+        lines.append(f"- raw Tesseract / 2 workers: **{baseline / max(two.pages_per_minute, 1e-9):.2f}×** "
+                     "(target ≤ 1.3×)")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    count = int(os.environ.get("QUINTE_BENCH_LOAD_N", "1000"))
+    files = corpus(count)
+    print(f"{count} documents in {files[0].parent}", flush=True)
+    results = []
+    for setup, workers in (("1 worker", 1), ("2 workers", 2), ("quinte up (embedded)", 0)):
+        result = run_setup(setup, files, workers=workers)
+        print(f"{setup}: {result.pages_per_minute:.1f} pages/min", flush=True)
+        results.append(result)
+    baseline, baseline_pages = tesseract_pages_per_minute(files)
+    report = table(results, baseline, baseline_pages)
+    header = (f"# Load benchmark\n\nN = {count} documents (1–3 pages, mixed types and degradation), dropped at "
+              f"once into `inbox/{INBOX}`; machine: {os.cpu_count()} cores, shared. Workers run one thread each; "
+              "`quinte up` two. Peak RSS is the process's own (Tesseract and poppler run as children).\n\n")
+    print(report)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(header + report + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

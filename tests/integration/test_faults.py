@@ -1,0 +1,441 @@
+"""Faults with real processes: workers killed, broker, database and S3 cut and restored; nothing lost or doubled."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from PIL import Image
+from sqlalchemy import func
+from sqlalchemy import select as sql_select
+
+from core.queue import DramatiqDispatcher, make_broker
+from core.runner import first_unfinished_stage
+from core.runtime import Runtime, build_runtime
+from ingest.intake import accept_file
+from invoicing.models import Payable
+from protocol.models import ProtocolEntry
+from storage.models import Event, FieldRow, Record, StageRun
+from tests.conftest import REPO, S3_KEY, S3_SECRET, free_port, make_settings
+
+REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of its own: other suites flush 7
+XML_SAMPLES = ["invoice-b2g.xml", "invoice-credit-note.xml", "invoice-despatch.xml", "invoice-hotel-complex.xml"]
+LIGHT_PIPELINES = """
+default_pipeline: scans
+pipelines:
+  scans:
+    inbox: scans
+    stages: [{name: pages, params: {dpi: 100}}, {name: route}]
+"""
+
+
+# --------------------------------------------------------------------------- a TCP proxy we can cut
+
+class Proxy:
+    """Forwards 127.0.0.1:port to a target; ``cut`` drops every connection and refuses new ones until ``restore``."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = free_port()
+        self._pairs: list[tuple[socket.socket, socket.socket]] = []
+        self._lock = threading.Lock()
+        self._listener: socket.socket | None = None
+        self.restore()
+
+    def restore(self) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        assert self._listener is not None
+        _close(self._listener)  # shutdown first: a bare close leaves a blocked accept() taking one more client
+        self._listener = None
+        with self._lock:
+            pairs, self._pairs = self._pairs, []
+        for pair in pairs:
+            for sock in pair:
+                _close(sock)
+
+    def _accept(self, listener: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target_port), timeout=5)
+            except OSError:
+                _close(client)
+                continue
+            with self._lock:
+                self._pairs.append((client, upstream))
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+
+    @staticmethod
+    def _pump(a: socket.socket, b: socket.socket) -> None:
+        peers = {a: b, b: a}
+        try:
+            while True:
+                readable, _, _ = select.select([a, b], [], [], 1.0)
+                for sock in readable:
+                    data = sock.recv(65536)
+                    if not data:
+                        return
+                    peers[sock].sendall(data)
+        except (OSError, ValueError):
+            return
+        finally:
+            _close(a)
+            _close(b)
+
+
+def _close(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
+# --------------------------------------------------------------------------- processes and waiting
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+
+
+@pytest.fixture
+def base_env(tmp_path: Path, pg_url: str, s3_storage_url: str, redis_url: str) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("QUINTE_")}
+    env.update({
+        "QUINTE_DATABASE_URL": pg_url, "QUINTE_STORAGE_URL": s3_storage_url, "QUINTE_BROKER_URL": redis_url,
+        "QUINTE_S3_ACCESS_KEY": S3_KEY, "QUINTE_S3_SECRET_KEY": S3_SECRET,
+        "QUINTE_PIPELINES": str(REPO / "pipelines.yaml"), "QUINTE_VAR_DIR": str(tmp_path / "var"),
+        "QUINTE_INBOX_DIR": str(tmp_path / "inbox"), "OMP_THREAD_LIMIT": "1",
+    })
+    return env
+
+
+class Processes:
+    """Started ``python -m core`` processes, their logs in files (a full pipe would block them), stopped at the end."""
+
+    def __init__(self, log_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.started: list[tuple[subprocess.Popen[bytes], Path]] = []
+
+    def start(self, env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+        log = self.log_dir / f"{args[0]}-{len(self.started)}.log"
+        with log.open("wb") as handle:
+            process = subprocess.Popen([sys.executable, "-m", "core", *args], cwd=REPO, env=env,
+                                       stdout=handle, stderr=subprocess.STDOUT)
+        self.started.append((process, log))
+        return process
+
+    def log(self, process: subprocess.Popen[bytes]) -> str:
+        return next(path for p, path in self.started if p is process).read_text(errors="replace")
+
+    def stop_all(self) -> None:
+        for process, _ in self.started:
+            if process.poll() is None:
+                process.terminate()
+        for process, _ in self.started:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@pytest.fixture
+def processes(tmp_path: Path) -> Iterator[Processes]:
+    made = Processes(tmp_path)
+    yield made
+    made.stop_all()
+
+
+@pytest.fixture
+def runtime_for(tmp_path: Path) -> Iterator[Callable[[dict[str, str]], Runtime]]:
+    made: list[Runtime] = []
+
+    def build(env: dict[str, str]) -> Runtime:
+        settings = make_settings(tmp_path, database_url=env["QUINTE_DATABASE_URL"],
+                                 storage_url=env["QUINTE_STORAGE_URL"], broker_url=env["QUINTE_BROKER_URL"],
+                                 pipelines=Path(env["QUINTE_PIPELINES"]))
+        made.append(build_runtime(settings))
+        return made[-1]
+
+    yield build
+    for runtime in made:
+        runtime.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def statuses(runtime: Runtime, document_ids: list[str]) -> list[str]:
+    with runtime.db.session() as session:
+        return list(session.scalars(sql_select(Record.status).where(Record.document_id.in_(document_ids))))
+
+
+def all_finished(runtime: Runtime, document_ids: list[str]) -> bool:
+    """Every document failed or ran its last stage (a record is ``validated`` before register and payable run)."""
+    found = statuses(runtime, document_ids)
+    if len(found) < len(document_ids) or "processing" in found:
+        return False
+    with runtime.db.session() as session:
+        failed = set(session.scalars(sql_select(Record.document_id).where(Record.document_id.in_(document_ids),
+                                                                          Record.status == "failed")))
+    return all(d in failed or first_unfinished_stage(runtime, d) is None for d in document_ids)
+
+
+def submit_files(runtime: Runtime, pipeline: str, files: list[tuple[str, bytes]]) -> list[str]:
+    dispatcher = DramatiqDispatcher(runtime, make_broker(runtime.settings.broker_url))
+    ids = []
+    for name, data in files:
+        result = accept_file(runtime, pipeline, data, source=f"test/{name}", original_name=name)
+        assert result.outcome == "accepted" and result.document_id and result.first_stage, result
+        dispatcher.submit(result.document_id, result.first_stage)
+        ids.append(result.document_id)
+    dispatcher.broker.close()
+    return ids
+
+
+def xml_files(shared_data: Path) -> list[tuple[str, bytes]]:
+    return [(name, (shared_data / "fatturapa" / "samples" / name).read_bytes()) for name in XML_SAMPLES]
+
+
+def png(seed: int, size: tuple[int, int] = (300, 200), mode: str = "L") -> bytes:
+    image = Image.new(mode, size, color=255 if mode == "L" else (255, 255, 255))
+    image.putpixel((seed % size[0], seed % size[1]), 0 if mode == "L" else (seed % 256, 0, 0))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def assert_no_effect_twice(runtime: Runtime, document_ids: list[str]) -> None:
+    """One protocol number, one payable, one set of fields and one validation event per record."""
+    with runtime.db.session() as session:
+        records = session.scalars(sql_select(Record).where(Record.document_id.in_(document_ids))).all()
+        record_ids = [r.id for r in records]
+        validated = {r.id for r in records if r.status == "validated"}
+        protocol = session.execute(sql_select(ProtocolEntry.record_id, func.count())
+                                   .where(ProtocolEntry.record_id.in_(record_ids))
+                                   .group_by(ProtocolEntry.record_id)).all()
+        payables = session.execute(sql_select(Payable.record_id, func.count()).where(Payable.record_id.in_(record_ids))
+                                   .group_by(Payable.record_id)).all()
+        events = session.execute(sql_select(Event.record_id, func.count())
+                                 .where(Event.record_id.in_(record_ids), Event.kind == "record.validated")
+                                 .group_by(Event.record_id)).all()
+        fields = session.execute(sql_select(FieldRow.record_id, FieldRow.name, func.count())
+                                 .where(FieldRow.record_id.in_(record_ids))
+                                 .group_by(FieldRow.record_id, FieldRow.name)).all()
+        registered = session.scalars(sql_select(Event.record_id).where(Event.record_id.in_(record_ids),
+                                                                       Event.kind == "protocol.registered")).all()
+    assert all(count == 1 for _, count in protocol), protocol
+    assert all(count == 1 for _, count in payables), payables
+    assert all(count == 1 for _, count in events), events
+    assert all(count == 1 for *_, count in fields), fields
+    assert len(registered) == len(set(registered)), "a protocol.registered event was sent twice"
+    assert {record_id for record_id, _ in protocol} == validated, "every validated invoice is protocolled once"
+    assert {record_id for record_id, _ in payables} == validated
+
+
+# --------------------------------------------------------------------------- the tests
+
+@pytest.mark.slow
+def test_worker_killed_mid_ocr_is_replaced_and_every_document_completes_once(
+        base_env: dict[str, str], processes: Processes, runtime_for: Callable[[dict[str, str]], Runtime],
+        shared_data: Path) -> None:
+    runtime = runtime_for(base_env)
+    slow = ("multipage.pdf", (shared_data / "scans" / "multipage.pdf").read_bytes())  # 6 scanned pages
+    first = processes.start(base_env, "worker", "--threads", "2")
+    ids = submit_files(runtime, "passive_invoices", [slow, *xml_files(shared_data)])
+
+    def ocr_running() -> bool:
+        with runtime.db.session() as session:
+            return bool(session.scalar(sql_select(func.count()).select_from(StageRun)
+                                       .where(StageRun.stage == "ocr", StageRun.status == "running")))
+
+    wait_until(ocr_running, 120, "OCR to start")
+    time.sleep(1.0)  # well inside the page loop
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    assert "processing" in statuses(runtime, ids[:1]), "the slow document finished before the kill"
+
+    second = processes.start(base_env, "worker", "--threads", "2")
+    # The dead worker's message returns once its heartbeat is 30 s old; OCR of 6 pages follows.
+    wait_until(lambda: all_finished(runtime, ids), 240, "every document to finish after the restart")
+    assert second.poll() is None
+    assert "failed" not in statuses(runtime, ids), statuses(runtime, ids)
+    assert statuses(runtime, ids).count("validated") >= len(XML_SAMPLES)
+    assert_no_effect_twice(runtime, ids)
+
+
+def test_worker_with_a_memory_limit_fails_a_bomb_and_stays_up(
+        base_env: dict[str, str], processes: Processes, runtime_for: Callable[[dict[str, str]], Runtime],
+        tmp_path: Path) -> None:
+    pipelines = tmp_path / "light.yaml"
+    pipelines.write_text(LIGHT_PIPELINES)
+    env = dict(base_env, QUINTE_PIPELINES=str(pipelines), QUINTE_WORKER_MAX_MEMORY_MB="1400")
+    runtime = runtime_for(env)
+    worker = processes.start(env, "worker", "--threads", "1")
+    # 100 megapixels of RGB: under the intake's pixel budget, but 300 MB per decoded copy in the worker.
+    bomb = png(1, size=(10_000, 10_000), mode="RGB")
+    ids = submit_files(runtime, "scans", [("bomb.png", bomb)])
+    wait_until(lambda: all_finished(runtime, ids), 90, "the bomb to be failed")
+    good = submit_files(runtime, "scans", [("good.png", png(2))])
+    wait_until(lambda: all_finished(runtime, good), 60, "the next document after the bomb")
+    assert worker.poll() is None, "the worker died"
+    with runtime.db.session() as session:
+        bad = session.scalar(sql_select(Record).where(Record.document_id == ids[0]))
+        assert bad is not None and bad.status == "failed" and bad.error_code == "too_large", bad.error_message
+        assert "more memory than this worker may use" in (bad.error_message or "")
+        runs = session.scalars(sql_select(StageRun.status).where(StageRun.document_id == ids[0])).all()
+    assert runs == ["failed"], "an out-of-memory stage is not retried"
+    assert statuses(runtime, good) == ["needs_review"]
+
+
+def test_broker_connection_lost_and_restored(base_env: dict[str, str], processes: Processes,
+                                             runtime_for: Callable[[dict[str, str]], Runtime],
+                                             shared_data: Path, tmp_path: Path) -> None:
+    proxy = Proxy(6379)
+    env = dict(base_env, QUINTE_BROKER_URL=f"redis://127.0.0.1:{proxy.port}/11")
+    runtime = runtime_for(base_env)  # the sender talks to Redis directly; only the worker's link is cut
+    worker = processes.start(env, "worker", "--threads", "2")
+    files = xml_files(shared_data)
+    ids = submit_files(runtime, "passive_invoices", files[:2])
+    wait_until(lambda: all_finished(runtime, ids), 90, "the first documents")
+    proxy.cut()
+    later = submit_files(runtime, "passive_invoices", files[2:])
+    time.sleep(8)
+    assert statuses(runtime, later) == ["processing"] * len(later), "work continued without a broker?"
+    assert worker.poll() is None, "the worker died when the broker went away"
+    proxy.restore()
+    wait_until(lambda: all_finished(runtime, later), 120, "work to resume once the broker is back")
+    assert worker.poll() is None
+    assert "failed" not in statuses(runtime, ids + later)
+    assert_no_effect_twice(runtime, ids + later)
+
+
+def test_database_connections_dropped_and_restored(base_env: dict[str, str], processes: Processes,
+                                                   runtime_for: Callable[[dict[str, str]], Runtime],
+                                                   tmp_path: Path) -> None:
+    proxy = Proxy(5432)
+    pipelines = tmp_path / "light.yaml"
+    pipelines.write_text(LIGHT_PIPELINES)
+    env = dict(base_env, QUINTE_PIPELINES=str(pipelines))
+    worker_env = dict(env, QUINTE_DATABASE_URL=env["QUINTE_DATABASE_URL"].replace(":5432/", f":{proxy.port}/"))
+    runtime = runtime_for(env)
+    worker = processes.start(worker_env, "worker", "--threads", "2")
+    ids = submit_files(runtime, "scans", [(f"a{n}.png", png(n)) for n in range(2)])
+    wait_until(lambda: all_finished(runtime, ids), 90, "the first documents")
+    proxy.cut()
+    later = submit_files(runtime, "scans", [(f"b{n}.png", png(10 + n)) for n in range(4)])
+    time.sleep(5)  # the worker's stages fail to reach the database and are retried with backoff
+    assert statuses(runtime, later) == ["processing"] * len(later)
+    assert worker.poll() is None, "the worker died when the database went away"
+    proxy.restore()
+    wait_until(lambda: all_finished(runtime, later), 120, "work to resume once the database is back")
+    assert statuses(runtime, later) == ["needs_review"] * len(later)
+
+
+def test_s3_endpoint_down_and_back(base_env: dict[str, str], processes: Processes,
+                                   runtime_for: Callable[[dict[str, str]], Runtime], tmp_path: Path) -> None:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    pipelines = tmp_path / "light.yaml"
+    pipelines.write_text(LIGHT_PIPELINES)
+    env = dict(base_env, QUINTE_PIPELINES=str(pipelines),
+               QUINTE_STORAGE_URL=f"s3://quinte-{uuid.uuid4().hex[:10]}?endpoint=http://127.0.0.1:{port}")
+    runtime = runtime_for(env)
+    worker = processes.start(env, "worker", "--threads", "2")
+    try:
+        ids = submit_files(runtime, "scans", [(f"a{n}.png", png(20 + n)) for n in range(2)])
+        wait_until(lambda: all_finished(runtime, ids), 90, "the first documents")
+        dispatcher = DramatiqDispatcher(runtime, make_broker(runtime.settings.broker_url))
+        later = []
+        for n in range(3):  # stored while S3 is up; processed while it is down
+            result = accept_file(runtime, "scans", png(30 + n), source=f"test/b{n}.png", original_name=f"b{n}.png")
+            assert result.document_id
+            later.append(result.document_id)
+        server.stop()
+        for document_id in later:
+            dispatcher.submit(document_id, "pages")
+        dispatcher.broker.close()
+        time.sleep(5)
+        assert statuses(runtime, later) == ["processing"] * len(later)
+        assert worker.poll() is None, "the worker died when S3 went away"
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()  # moto keeps its buckets in this process, so the objects are still there
+        wait_until(lambda: all_finished(runtime, later), 120, "work to resume once S3 is back")
+        assert statuses(runtime, later) == ["needs_review"] * len(later)
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_in_process_mode_killed_and_restarted_picks_up_unfinished_documents(
+        tmp_path: Path, processes: Processes, shared_data: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("QUINTE_")}
+    env.update({"QUINTE_DATABASE_URL": f"sqlite:///{tmp_path}/up.db", "QUINTE_STORAGE_URL": f"file://{tmp_path}/obj",
+                "QUINTE_BROKER_URL": "memory://", "QUINTE_PIPELINES": str(REPO / "pipelines.yaml"),
+                "QUINTE_INBOX_DIR": str(tmp_path / "inbox"), "QUINTE_VAR_DIR": str(tmp_path / "var"),
+                "QUINTE_PORT": str(free_port()), "QUINTE_ADMIN_PASSWORD": "a-long-admin-password",
+                "OMP_THREAD_LIMIT": "1"})
+    runtime = build_runtime(make_settings(tmp_path, database_url=env["QUINTE_DATABASE_URL"],
+                                          storage_url=env["QUINTE_STORAGE_URL"]))
+    try:
+        first = processes.start(env, "up", "--threads", "1")
+        inbox = tmp_path / "inbox" / "invoices"
+        wait_until(inbox.is_dir, 60, "the inboxes")
+        (inbox / "multipage.pdf").write_bytes((shared_data / "scans" / "multipage.pdf").read_bytes())
+        for name, data in xml_files(shared_data)[:2]:
+            (inbox / name).write_bytes(data)
+
+        def ocr_running() -> bool:
+            with runtime.db.session() as session:
+                return bool(session.scalar(sql_select(func.count()).select_from(StageRun)
+                                           .where(StageRun.stage == "ocr", StageRun.status == "running")))
+
+        wait_until(ocr_running, 120, "OCR to start in the in-process mode")
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        with runtime.db.session() as session:
+            ids = list(session.scalars(sql_select(Record.document_id)))
+        assert "processing" in statuses(runtime, ids)
+        second = processes.start(env, "up", "--threads", "1")
+        wait_until(lambda: all_finished(runtime, ids), 240, "the restarted process to finish what was left")
+        assert second.poll() is None
+        assert "re-enqueued" in processes.log(second)
+        assert "failed" not in statuses(runtime, ids)
+        assert_no_effect_twice(runtime, ids)
+        assert len(ids) == 3 and not any(p.is_file() for p in inbox.iterdir()), "every inbox file taken once"
+    finally:
+        runtime.close()
