@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy import text
 
 from core.config import ConfigError, load_pipelines
+from core.sections import validate_sections
 from core.settings import load_settings
 from core.stages import build_registry
 from storage.db import Database
@@ -72,6 +73,7 @@ def run_checks(console: Console) -> bool:
     config = None
     try:
         config = load_pipelines(settings.pipelines, registry)
+        validate_sections(config)
         table.add_row("pipelines", "[green]ok[/green]", f"{', '.join(config.pipelines)} from {settings.pipelines}")
     except ConfigError as exc:
         ok = False

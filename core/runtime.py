@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core.config import PipelinesConfig, load_pipelines
 from core.registry import StageRegistry
+from core.sections import validate_sections
 from core.settings import Settings
 from core.stages import build_registry
 from storage.db import Database
@@ -36,6 +37,7 @@ def build_runtime(settings: Settings, *, migrate: bool = True) -> Runtime:
     """Validate configuration, connect the stores and (by default) bring the schema up to date."""
     registry = build_registry()
     config = load_pipelines(settings.pipelines, registry)
+    validate_sections(config)
     db = Database(settings.database_url)
     if migrate:
         db.migrate()

@@ -73,3 +73,16 @@ def test_settings_refuse_weak_secrets_and_unknown_services() -> None:
     with pytest.raises(ValueError, match="unsupported storage"):
         Settings(storage_url="ftp://x")
     assert Settings().database_url == "sqlite:///var/quinte.db"
+
+
+def test_module_sections_are_validated_at_start_up() -> None:
+    from core.sections import validate_sections
+
+    data = yaml.safe_load((REPO / "pipelines.yaml").read_text())
+    validate_sections(parse_pipelines(data, build_registry()))
+    data["invoicing"] = {"bank_account": {"iban": "IT00X0000000000000000000000"}}
+    data["contracts"] = {"days_before": "soon"}
+    with pytest.raises(ConfigError) as caught:
+        validate_sections(parse_pipelines(data, build_registry()))
+    text = "\n".join(caught.value.problems)
+    assert "invoicing" in text and "contracts" in text
