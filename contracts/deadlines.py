@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from contracts.config import contracts_config
 from contracts.models import ContractEntry, DeadlineNotice
 from contracts.register import deadline_list, roll_forward, status_for
+from core.runtime import Runtime
 from storage.models import Event, utcnow
 
 
@@ -25,6 +30,10 @@ def upcoming(session: Session, today: dt.date, days: int) -> list[dict[str, obje
                             "subject": entry.subject, "kind": deadline["kind"], "date": deadline["date"],
                             "days_left": (day - today).days, "status": entry.status})
     return sorted(out, key=lambda d: (str(d["date"]), str(d["contract_id"])))
+
+
+log = logging.getLogger("quinte.contracts")
+ROME = ZoneInfo("Europe/Rome")
 
 
 def scan(session: Session, today: dt.date, days_before: int = 30, *, expiring_days: int = 60) -> list[Event]:
@@ -68,3 +77,16 @@ def _announce(session: Session, entry: ContractEntry, kind: str, day: dt.date, t
     except IntegrityError:
         return None  # a concurrent scan announced it first
     return event
+
+
+def run_deadline_scanner(runtime: Runtime, stop: threading.Event, *, interval: float = 3600.0) -> None:
+    """Scan now and then every ``interval`` seconds until ``stop`` (one scanner per deployment)."""
+    settings = contracts_config(runtime.config)
+    while not stop.is_set():
+        try:
+            with runtime.db.session() as session:
+                scan(session, dt.datetime.now(ROME).date(), settings.days_before,
+                     expiring_days=settings.expiring_days)
+        except Exception:
+            log.exception("contract deadline scan failed; will retry")
+        stop.wait(interval)

@@ -93,9 +93,11 @@ def up(samples: Annotated[int, typer.Option(help="drop this many generated sampl
 @app.command()
 def watch() -> None:
     """Only the inbox watcher; stages go to the configured broker."""
+    from contracts.deadlines import run_deadline_scanner
     from core.queue import make_dispatcher
     from core.services import sweep_stalled
     from ingest.watcher import InboxWatcher
+    from protocol.daily import run_daily_scheduler
 
     _logging()
     runtime = _runtime(_settings())
@@ -103,6 +105,9 @@ def watch() -> None:
     stop = _stop_on_signals()
     # The one watcher of a deployment also re-sends documents whose messages were lost (idle over 40 minutes).
     threading.Thread(target=sweep_stalled, args=(runtime, dispatcher, stop), name="sweeper", daemon=True).start()
+    # …and runs the deployment's schedules: the daily protocol register and contract deadline events.
+    threading.Thread(target=run_daily_scheduler, args=(runtime, stop), name="protocol-daily", daemon=True).start()
+    threading.Thread(target=run_deadline_scanner, args=(runtime, stop), name="contract-deadlines", daemon=True).start()
     console.print(f"watching {runtime.inbox_dir.resolve()} for {', '.join(runtime.config.pipelines)}")
     InboxWatcher(runtime, dispatcher).run(stop)
 

@@ -108,6 +108,7 @@ def drop_samples(runtime: Runtime, count: int) -> None:
 
 
 def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
+    from contracts.deadlines import run_deadline_scanner
     from core.cli import _print_admin_password
     from protocol.daily import run_daily_scheduler
     from review_ui.app import create_app
@@ -127,6 +128,7 @@ def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
     integration_thread = integration.start(stop)  # webhook deliveries and scheduled exports
     # The daily protocol register is produced after midnight for every register (catching up on missed days).
     threading.Thread(target=run_daily_scheduler, args=(runtime, stop), name="protocol-daily", daemon=True).start()
+    threading.Thread(target=run_deadline_scanner, args=(runtime, stop), name="contract-deadlines", daemon=True).start()
     if samples:
         threading.Thread(target=drop_samples, args=(runtime, samples), name="samples", daemon=True).start()
     app = create_app(runtime, dispatcher)
