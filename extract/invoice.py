@@ -7,12 +7,25 @@ from collections import Counter
 from collections.abc import Sequence
 
 from core.document import Check, ExtractedField, PageWords, Word
-from extract.checks import Candidate, choose_totals, run_checks
+from extract.checks import Candidate, choose_totals, run_checks, to_decimal
+from extract.classify import keyword_scores
+from extract.confidence import Evidence, confidence
 from extract.fields import amounts_in, dates_in, label_evidence, make_field
-from extract.layout import LabelHit, Line, all_rows, find_labels, totals_block, value_below, value_right
+from extract.layout import (
+    LabelHit,
+    Line,
+    all_rows,
+    find_labels,
+    segments,
+    totals_block,
+    value_below,
+    value_right,
+    words_bbox,
+)
 from extract.lexicon import COMPANY_SUFFIXES, CUSTOMER_LABELS, INVOICE_LABELS, SUPPLIER_LABELS
 from extract.lines import extract_lines
 from extract.normalize import (
+    fix_digits,
     fold,
     normalize_currency,
     normalize_iban,
@@ -37,12 +50,23 @@ _IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,30}\b")
 Fields = dict[str, ExtractedField]
 
 
+def _until_gap(words: Sequence[Word], factor: float = 2.5) -> list[Word]:
+    """The words up to the first wide gap: a second column printed on the same row is another item."""
+    kept = list(words[:1])
+    for word in words[1:]:
+        height = max(1, word.bbox[3] - word.bbox[1])
+        if word.bbox[0] - kept[-1].bbox[2] > factor * height:
+            break
+        kept.append(word)
+    return kept
+
+
 def _value_words(hit: LabelHit, rows: Sequence[Line], hits: Sequence[LabelHit]) -> tuple[list[Word], bool]:
-    """Words right of the label, else under it; the flag says the value came from below."""
-    right = value_right(hit, hits)
+    """Words right of the label (up to a column gap), else under it; the flag says the value came from below."""
+    right = _until_gap(value_right(hit, hits))
     if right:
         return right, False
-    return value_below(hit, rows, hits), True
+    return _until_gap(value_below(hit, rows, hits)), True
 
 
 # ---------------------------------------------------------------- amounts
@@ -55,8 +79,11 @@ def _amount_candidates(
     for hit in hits:
         if hit.key != key:
             continue
-        words, below = _value_words(hit, rows, hits)
-        words = [w for w in words if "%" not in w.text]  # "IVA 22% 22,00": the rate is not the amount
+        # "IVA 22%      22,00": the rate is not the amount, and the gap after it is not a column break.
+        words, below = _until_gap([w for w in value_right(hit, hits) if "%" not in w.text]), False
+        if not words:
+            words, below = _value_words(hit, rows, hits)
+            words = [w for w in words if "%" not in w.text]
         for value, source in amounts_in(words)[-1:]:
             if len(value.split(".")[0].lstrip("-")) > 9:
                 continue  # an 11-digit P.IVA is not an amount
@@ -84,7 +111,24 @@ def _amount_fields(rows: Sequence[Line], hits: Sequence[LabelHit]) -> Fields:
         fields[name] = make_field(
             name, candidate.value, words, label_evidence(hit, words, pattern=0.8, arithmetic=agrees)
         )
+    _complete_totals(fields)
     return fields
+
+
+def _complete_totals(fields: Fields) -> None:
+    """With two of net, VAT and total read, the third follows (total = net + VAT): computed, so no box."""
+    values = {k: to_decimal(fields[k].value) if k in fields else None for k in ("net_amount", "vat_amount",
+                                                                                 "total_amount")}
+    net, vat, total = values.values()
+    missing = [k for k, v in values.items() if v is None]
+    if len(missing) != 1:
+        return
+    derived = {"net_amount": lambda: total - vat, "vat_amount": lambda: total - net,
+               "total_amount": lambda: net + vat}[missing[0]]()
+    known = [fields[k] for k in values if k != missing[0]]
+    evidence = Evidence(label=0.0, ocr=min(f.confidence for f in known), arithmetic=None, pattern=0.6)
+    fields[missing[0]] = ExtractedField(missing[0], f"{derived:.2f}", confidence(evidence, missing[0]),
+                                        source="computed")
 
 
 def _vat_rate(hits: Sequence[LabelHit], rows: Sequence[Line]) -> ExtractedField | None:
@@ -120,6 +164,8 @@ def _date_field(name: str, hits: Sequence[LabelHit], rows: Sequence[Line]) -> Ex
 def _reference(name: str, key: str, hits: Sequence[LabelHit], rows: Sequence[Line]) -> ExtractedField | None:
     """A document number: the first token with a digit after the label that is not a date."""
     for hit in sorted((h for h in hits if h.key == key), key=lambda h: -h.strength):
+        if _refers_elsewhere(hit):
+            continue
         words, _ = _value_words(hit, rows, hits)
         for word in words[:3]:
             token = word.text.strip(":.,;#°º")
@@ -128,10 +174,23 @@ def _reference(name: str, key: str, hits: Sequence[LabelHit], rows: Sequence[Lin
     return None
 
 
+# Words that, just before an invoice-number label, make it a reference to another document (it/en/de/fr/es).
+_ELSEWHERE = {"rif", "riferimento", "storno", "della", "alla", "ref", "reference", "relating", "credit", "original",
+              "zur", "bezug", "korrektur", "relatif", "annule", "rectifica", "referente", "referencia"}
+
+
+def _refers_elsewhere(hit: LabelHit) -> bool:
+    """True when the words just before the label point to another document ("rif. fattura n.")."""
+    before = [fold(w.text).strip(".:") for w in hit.row.words[max(0, hit.start - 2) : hit.start]]
+    return any(word in _ELSEWHERE for word in before)
+
+
 def _free_text(name: str, hits: Sequence[LabelHit], rows: Sequence[Line]) -> ExtractedField | None:
     for hit in hits:
         if hit.key == name:
-            words, _ = _value_words(hit, rows, hits)
+            words = _until_gap(value_right(hit))
+            if not words:
+                words, _ = _value_words(hit, rows, hits)
             text = " ".join(w.text for w in words).strip(" :")
             if 2 <= len(text) <= 120:
                 return make_field(name, text, words, label_evidence(hit, words, pattern=0.5))
@@ -142,19 +201,21 @@ def _free_text(name: str, hits: Sequence[LabelHit], rows: Sequence[Line]) -> Ext
 
 
 def _customer_region(rows: Sequence[Line], hits: Sequence[LabelHit]) -> set[int]:
-    """ids of words in the buyer's block: the label's row and up to six rows below, in its column."""
+    """ids of words in the buyer's block: the label's row and up to six rows below, in its column only."""
     region: set[int] = set()
     for hit in hits:
         if hit.key != "customer_block":
             continue
         x0 = hit.bbox[0] - 30
         for row in rows:
-            if row.page == hit.row.page and hit.row.index <= row.index <= hit.row.index + 6:
-                region.update(
-                    id(w)
-                    for w in row.words
-                    if w.bbox[2] >= x0 and (row is not hit.row or w.bbox[0] >= hit.bbox[0])
-                )
+            if row.page != hit.row.page or not hit.row.index <= row.index <= hit.row.index + 6:
+                continue
+            for first, last in segments(row, gap_factor=2.5):
+                words = row.words[first:last]
+                if row is hit.row:
+                    words = [w for w in words if w.bbox[0] >= hit.bbox[0]]
+                if words and x0 <= words[0].bbox[0] <= hit.bbox[2] + 200:
+                    region.update(id(w) for w in words)
     return region
 
 
@@ -218,24 +279,97 @@ def _nameish(row: Line) -> bool:
     return letters >= 3 and letters / max(1, len(row.text.replace(" ", ""))) >= 0.6
 
 
+def _supplier_name(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int]) -> ExtractedField | None:
+    """The seller heads the page: a company-looking line among the first rows, else the first name-like one."""
+    labelled = {id(w) for h in hits if h.key not in ("customer_block", "supplier_block") for w in h.words}
+    first_page = [r for r in rows if r.page == rows[0].page] if rows else []
+    parts = []
+    for row in first_page[:15]:
+        for first, last in segments(row, gap_factor=2.5):
+            words = [w for w in row.words[first:last] if id(w) not in customer and not _banner_word(w)]
+            if words and not any(id(w) in labelled for w in words):
+                parts.append(Line(words, row.page, row.index))
+    for part in parts:
+        if _SUFFIX_RE.search(fold(part.text)) and _nameish(part) and not _is_title(part):
+            return make_field("supplier_name", part.text, part.words, label_evidence(None, part.words, pattern=0.8))
+    for part in parts[:4]:
+        if _nameish(part) and not _is_title(part) and len(part.words) >= 2:
+            return make_field("supplier_name", part.text, part.words, label_evidence(None, part.words, pattern=0.6))
+    return None
+
+
+def _is_title(part: Line) -> bool:
+    """A document title or banner ("FATTURA ELETTRONICA", "Rechnung") is not a party's name."""
+    folded = fold(part.text)
+    return bool(keyword_scores(part.text).get("invoice") or keyword_scores(part.text).get("credit_note")) or (
+        folded.split(" ")[0] in _TITLE_WORDS
+    )
+
+
+def _banner_word(word: Word) -> bool:
+    """An upper-case title word ("ELETTRONICA") that a large banner font pushes onto the name's row."""
+    return word.text.isupper() and fold(word.text) in _TITLE_WORDS
+
+
+_TITLE_WORDS = {"fattura", "invoice", "rechnung", "facture", "factura", "nota", "credit", "gutschrift", "avoir",
+                "abono", "copia", "pagina", "page", "documento", "elettronica", "cortesia", "di", "-", "tax",
+                "note", "di credito", "proforma"}
+_ADDRESS_STOP = re.compile(
+    r"(?<![\w.])(?:p\.?\s?iva|p\.?\s?i\.|partita|c\.?\s?f\.|cod|vat|ust|tva|nif|cif|tel|fax|email|e-mail|pec|www|iban"
+    r"|phone|ein|siren|siret|steuer|rea|cap\.?\s?soc)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _supplier_address(
+    rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int], name: ExtractedField | None
+) -> ExtractedField | None:
+    """The rows printed under the seller's name, in its column, until its tax ids or contacts begin."""
+    if name is None or name.bbox is None:
+        return None
+    start = next((r for r in rows if r.page == name.page and name.bbox[1] <= (r.bbox[1] + r.bbox[3]) / 2
+                  <= name.bbox[3]), None)
+    if start is None:
+        return None
+    picked: list[list[Word]] = []
+    for row in rows[start.index + 1 : start.index + 4]:
+        if row.page != start.page:
+            break
+        column = [row.words[a:b] for a, b in segments(row, gap_factor=2.5)]
+        words = next((ws for ws in column if _aligned(words_bbox(ws), name.bbox)), None)
+        if not words or any(id(w) in customer for w in words):
+            break
+        text = " ".join(w.text for w in words)
+        stop = _ADDRESS_STOP.search(text)
+        if stop:
+            head = text[: stop.start()].strip(" -–,")
+            if head and re.search(r"\d", head):
+                picked.append(words[: len(head.split(" "))])
+            break
+        picked.append(words)
+    if not picked or not any(re.search(r"\d", " ".join(w.text for w in ws)) for ws in picked):
+        return None
+    text = ", ".join(" ".join(w.text for w in ws).strip(" ,") for ws in picked)
+    words = [w for ws in picked for w in ws]
+    return make_field("supplier_address", text, words, label_evidence(None, words, pattern=0.6))
+
+
+def _aligned(box: tuple[int, int, int, int], other: tuple[int, int, int, int], slack: int = 60) -> bool:
+    """Left-, right- or centre-aligned: a letterhead block is printed in one of the three."""
+    return (abs(box[0] - other[0]) <= slack or abs(box[2] - other[2]) <= slack
+            or abs((box[0] + box[2]) - (other[0] + other[2])) <= 2 * slack)
+
+
 def _names(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int]) -> Fields:
     fields: Fields = {}
     labelled = {id(h.row) for h in hits if h.key not in ("customer_block", "supplier_block")}
-    first_page = [r for r in rows if r.page == rows[0].page] if rows else []
-    for row in first_page[:15]:
-        words = [w for w in row.words if id(w) not in customer]
-        if not words or id(row) in labelled:
-            continue
-        part = Line(words, row.page, row.index)
-        if _SUFFIX_RE.search(fold(part.text)) and _nameish(part):
-            fields["supplier_name"] = make_field(
-                "supplier_name", part.text, words, label_evidence(None, words, pattern=0.8)
-            )
-            break
+    supplier = _supplier_name(rows, hits, customer)
+    if supplier is not None:
+        fields["supplier_name"] = supplier
     for hit in hits:
         if hit.key != "customer_block":
             continue
-        right = value_right(hit, hits)
+        right = _until_gap(value_right(hit, hits))
         candidates = [right] if right else []
         candidates += [
             [w for w in r.words if id(w) in customer]
@@ -255,24 +389,43 @@ def _names(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int]) -
 
 
 def _iban(rows: Sequence[Line], hits: Sequence[LabelHit]) -> ExtractedField | None:
+    """The first IBAN-shaped run, read within one column so a total printed beside it is not glued on."""
     for row in rows:
-        text = " ".join(w.text for w in row.words).upper()
-        for match in _IBAN_RE.finditer(re.sub(r"^.*?IBAN\s*[:.]?\s*", "", text)):
-            value = normalize_iban(match.group())
-            if value:
-                words = [
-                    w
-                    for w in row.words
-                    if w.text.upper().replace(" ", "") in value.replace(" ", "") and len(w.text) >= 2
-                ] or row.words
+        for first, last in segments(row, gap_factor=2.5):
+            words = row.words[first:last]
+            text = " ".join(w.text for w in words).upper()
+            for match in _IBAN_RE.finditer(re.sub(r"^.*?IBAN\s*[:.]?\s*", "", text)):
+                value = _iban_length(normalize_iban(match.group()))
+                if not value:
+                    continue
+                picked = [
+                    w for w in words if w.text.upper().replace(" ", "") in value and len(w.text) >= 2
+                ] or words
                 label = next((h for h in hits if h.row is row and h.key == "iban"), None)
                 return make_field(
-                    "iban",
-                    value,
-                    words,
-                    label_evidence(label, words, pattern=0.9, validator=validate_iban(value)[0]),
+                    "iban", value, picked,
+                    label_evidence(label, picked, pattern=0.9, validator=validate_iban(value)[0]),
                 )
     return None
+
+
+IBAN_LENGTHS = {"IT": 27, "SM": 27, "FR": 27, "MC": 27, "DE": 22, "GB": 22, "IE": 22, "ES": 24, "AT": 20,
+                "NL": 18, "BE": 16, "CH": 21, "LU": 20, "PT": 25, "PL": 28, "GR": 27}
+
+
+def _iban_length(value: str | None) -> str | None:
+    """Cut a word printed right after the IBAN ("…928155 IVA") off: each country's IBAN has a fixed length."""
+    if value is None:
+        return None
+    length = IBAN_LENGTHS.get(value[:2])
+    if length is not None and len(value) > length:
+        value = value[:length]
+    if value[:2] == "IT" and not validate_iban(value)[0]:
+        # OCR reads a 0 as O: the Italian ABI and CAB codes after the CIN letter are ten digits.
+        fixed = value[:5] + fix_digits(value[5:15]) + value[15:]
+        if validate_iban(fixed)[0]:
+            return fixed
+    return value
 
 
 def _currency(rows: Sequence[Line]) -> ExtractedField | None:
@@ -329,4 +482,21 @@ def extract_invoice(
                 )
                 break
     lines = extract_lines(rows, hits)
+    _settle_vat_rate(fields, lines)
+    address = _supplier_address(rows, hits, customer, fields.get("supplier_name"))
+    if address is not None:
+        fields["supplier_address"] = address
     return fields, lines, run_checks(fields, lines)
+
+
+def _settle_vat_rate(fields: Fields, lines: Sequence[dict[str, str]]) -> None:
+    """The document's rate only when its lines share one; with several rates the field does not apply."""
+    rates = {line["vat_rate"] for line in lines if line.get("vat_rate")}
+    if len(rates) > 1:
+        fields.pop("vat_rate", None)
+    elif len(rates) == 1 and "vat_rate" not in fields and len(lines) >= 1:
+        rate = next(iter(rates))
+        evidence = Evidence(label=0.5, ocr=0.9, pattern=0.6)
+        fields["vat_rate"] = ExtractedField("vat_rate", rate, confidence(evidence, "vat_rate"), source="lines")
+    elif len(rates) == 1 and "vat_rate" in fields and fields["vat_rate"].value not in rates:
+        fields.pop("vat_rate")

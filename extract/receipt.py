@@ -166,6 +166,19 @@ def _supplier_address(lines: Sequence[Line], start: int) -> list[Line]:
     return picked[:6]
 
 
+_POSTCODE_START_RE = re.compile(r"^(?:[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}|\d{4,5})\b")
+
+
+def _join_address(lines: Sequence[str]) -> str:
+    """Lines joined by spaces; a European "street / postcode City" break is a comma when none is printed (all
+    upper-case slips, as in Malaysia, print their commas where they mean them)."""
+    text = lines[0] if lines else ""
+    for line in lines[1:]:
+        comma = _POSTCODE_START_RE.match(line) and not text.endswith((",", ".")) and line != line.upper()
+        text += (", " if comma else " ") + line
+    return text
+
+
 def _issue_date(rows: Sequence[Line], hits: Sequence[LabelHit]) -> ExtractedField | None:
     for hit in hits:
         if hit.key != "date":
@@ -321,7 +334,7 @@ def extract_receipt(pages: list[PageWords]) -> dict[str, ExtractedField]:
             fields.append(
                 make_field(
                     "supplier_address",
-                    " ".join(line.text.strip() for line in address),
+                    _join_address([line.text.strip() for line in address]),
                     words,
                     label_evidence(None, words, pattern=0.5),
                 )

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from core.context import StageContext
 from core.records import apply_extraction, load_page_words
 from extract.engine import extract
+from extract.memory import DbMemory
 from invoicing.stage import is_e_invoice
 from storage.models import Document, Record
 
@@ -31,6 +32,6 @@ def extract_stage(ctx: StageContext, params: ExtractParams) -> None:
             if record.status in {"validated", "rejected"}:
                 continue  # decided by a person; a machine re-run must not reopen it
             forced = record.doc_type if record.doc_type_by_human else params.doc_type
-            extraction = extract(pages, doc_type=forced)
+            extraction = extract(pages, doc_type=forced, memory=DbMemory(session))
             text = "\n\n".join(page.text() for page in pages)
             apply_extraction(session, record, extraction, text=text)

@@ -6,6 +6,7 @@ from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from stdnum.gb import vat as gb_vat
 from stdnum.it import codicefiscale, iva
 
 Result = tuple[bool, str]
@@ -53,7 +54,10 @@ def validate_vat_id(value: str) -> Result:
     if value.upper().startswith("IT"):
         return validate_piva(value)
     try:
-        eu_vat.validate(value)
+        if value.upper().startswith("GB"):  # outside the EU since 2021, still on paper that reaches Italy
+            gb_vat.validate(value)
+        else:
+            eu_vat.validate(value)
     except InvalidComponent:
         return False, f"VAT id {value} has an unknown country prefix or fails the check digit"
     except ValidationError as error:

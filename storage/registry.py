@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 
 MODEL_MODULES = ("storage.models", "review_ui.models", "protocol.models", "invoicing.models", "webhooks.models",
-                 "contracts.models")
+                 "contracts.models", "extract.models")
 
 
 def import_all_models() -> None:

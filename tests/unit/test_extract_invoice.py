@@ -60,6 +60,7 @@ def test_italian_invoice_label_left_of_value() -> None:
         "supplier_name": "Rossi Forniture S.r.l.",
         "supplier_vat": "IT01234567890",
         "supplier_tax_code": "RSSMRA80A01H501U",
+        "supplier_address": "Via Roma 1, 20121 Milano",
         "customer_name": "Bianchi S.p.A.",
         "customer_vat": "IT00743110157",
         "invoice_number": "2025/17",

@@ -1,0 +1,72 @@
+"""Supplier memory: a reviewer's correction on one document changes what the next one of that supplier yields."""
+
+from __future__ import annotations
+
+import hashlib
+
+from sqlalchemy import select
+
+from benchmarks.accuracy import unusual_supplier
+from core.context import StageContext
+from core.document import PageWords
+from core.runtime import Runtime
+from extract.evaluation import drawn
+from extract.memory import learn_from_correction
+from extract.models import SupplierHint
+from extract.stage import ExtractParams, extract_stage
+from storage.models import Document, FieldRow, Page, Record, WordRow
+
+VAT = "IT00743110157"
+
+
+def store(runtime: Runtime, pages: list[PageWords], name: str) -> str:
+    """A document with its recognised words and an empty record, as the ocr stage leaves it."""
+    with runtime.db.session() as session:
+        document = Document(sha256=hashlib.sha256(name.encode()).hexdigest(), pipeline="auto", source=name,
+                            original_name=name, media_type="image/png", size=1, object_key=f"x/{name}",
+                            page_count=len(pages))
+        session.add(document)
+        session.flush()
+        for page in pages:
+            row = Page(document_id=document.id, number=page.page, width=page.width, height=page.height,
+                       image_key=f"x/{name}/{page.page}")
+            session.add(row)
+            session.flush()
+            session.add_all(WordRow(page_id=row.id, seq=i, text=w.text, x0=w.bbox[0], y0=w.bbox[1], x1=w.bbox[2],
+                                    y1=w.bbox[3], confidence=w.confidence, block=w.block, line=w.line)
+                            for i, w in enumerate(page.words))
+        session.add(Record(document_id=document.id, pipeline="auto"))
+        return document.id
+
+
+def extracted(runtime: Runtime, document_id: str) -> dict[str, object]:
+    context = StageContext(runtime=runtime, document_id=document_id, pipeline=runtime.config.pipeline("auto"))
+    extract_stage(context, ExtractParams())
+    with runtime.db.session() as session:
+        record = session.scalars(select(Record).where(Record.document_id == document_id)).one()
+        return {row.name: row.value for row in record.fields}
+
+
+def test_a_correction_teaches_the_next_document(runtime: Runtime) -> None:
+    first, second = unusual_supplier([drawn("invoice", "it", "classic", seed=s) for s in (21, 22)], VAT)
+    first_id, second_id = store(runtime, first.pages, "first"), store(runtime, second.pages, "second")
+
+    got = extracted(runtime, first_id)
+    assert got.get("supplier_vat") == VAT
+    assert got.get("invoice_number") != first.fields["invoice_number"]  # "Pratica:" is no label the rules know
+
+    # What PATCH /api/records/{id}/fields does for the reviewer's value, then the hook it calls.
+    with runtime.db.session() as session:
+        record = session.scalars(select(Record).where(Record.document_id == first_id)).one()
+        row = next((r for r in record.fields if r.name == "invoice_number"), None)
+        if row is None:
+            row = FieldRow(name="invoice_number", machine_value=None)
+            record.fields.append(row)
+        row.value, row.corrected_by = first.fields["invoice_number"], "anna"
+        learn_from_correction(session, record, "invoice_number", first.fields["invoice_number"])
+    with runtime.db.session() as session:
+        hint = session.scalars(select(SupplierHint).where(SupplierHint.supplier_vat == VAT)).one()
+        assert hint.field == "invoice_number" and hint.label == "pratica"
+
+    got = extracted(runtime, second_id)
+    assert got["invoice_number"] == second.fields["invoice_number"]
