@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.document import Extraction, PageWords
 from extract.checks import run_checks
 from extract.classify import classify
+from extract.contract import extract_agreement
 from extract.invoice import extract_invoice
 from extract.memory import SupplierMemory, apply_memory
 from extract.receipt import extract_receipt
@@ -30,4 +31,6 @@ def extract(pages: list[PageWords], *, doc_type: str | None = None,
     elif doc_type == "receipt":
         result.fields = extract_receipt(pages)
         result.checks = run_checks(result.fields)
+    elif doc_type in ("contract", "order", "delivery_note"):
+        result.fields, result.lines, result.checks = extract_agreement(pages, doc_type)
     return result
