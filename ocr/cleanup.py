@@ -61,6 +61,24 @@ def crop_dark_margins(grey: np.ndarray, dark_fraction: float) -> tuple[np.ndarra
     return grey[y0:y1, x0:x1], (x0, y0, x1, y1)
 
 
+def _is_disc(component: np.ndarray) -> bool:
+    """A filled, round shape: circularity 4πA/P² close to 1 and no hole inside."""
+    contours, _hierarchy = cv2.findContours(component.astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_NONE)
+    if len(contours) != 1:
+        return False  # a hole (o, e, B…) or several pieces
+    perimeter = cv2.arcLength(contours[0], closed=True)
+    return perimeter > 0 and 4 * np.pi * cv2.contourArea(contours[0]) / perimeter**2 > 0.8
+
+
+def _isolated(mask: np.ndarray, labels: np.ndarray, index: int, x: int, y: int, bw: int, bh: int) -> bool:
+    """No other ink within one blob width around it (letters have neighbours on their line)."""
+    h, w = mask.shape
+    x0, y0, x1, y1 = max(0, x - bw), max(0, y - bh), min(w, x + 2 * bw), min(h, y + 2 * bh)
+    window = mask[y0:y1, x0:x1] > 0
+    others = window & (labels[y0:y1, x0:x1] != index)
+    return int(others.sum()) < 0.02 * bw * bh
+
+
 def whiten_edge_blobs(grey: np.ndarray) -> tuple[np.ndarray, int]:
     """Paint out dark blobs touching the page edge or round blobs in the margins (punch holes)."""
     mask = ink_mask(grey)
@@ -79,6 +97,10 @@ def whiten_edge_blobs(grey: np.ndarray) -> tuple[np.ndarray, int]:
             and 0.015 * side <= bw <= 0.08 * side
             and 0.7 <= bw / max(bh, 1) <= 1.4
             and area > 0.6 * bw * bh
+            # Large bold heading letters near the top pass the tests above; a punch hole is also a solid disc
+            # with no ink beside it, which no letter of a word is.
+            and _is_disc(labels[y : y + bh, x : x + bw] == i)
+            and _isolated(mask, labels, i, x, y, bw, bh)
         )
         if big_edge or round_hole:
             out[labels == i] = 255

@@ -101,3 +101,22 @@ def test_skewed_scan_is_straightened() -> None:
     cleaned = clean_page(_render("skew.pdf"), CleanupParams(), dpi=200)
     assert abs(cleaned.info["skew_deg"]) > 1.0
     assert abs(estimate_skew(cleaned.review_image).angle) < 0.3
+
+
+def test_punch_holes_go_but_large_bold_heading_letters_stay() -> None:
+    """A heading near the top margin has squarish, filled letters; only the isolated solid disc is a hole."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ocr.cleanup import whiten_edge_blobs
+
+    page = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 110)
+    draw.text((150, 120), "Brown Engineering PLC", font=font, fill=0)
+    draw.ellipse((55, 1655, 145, 1745), fill=0)  # a binder hole by the left edge
+    grey = np.asarray(page)
+    heading_ink = int((grey[100:300, 100:2000] < 128).sum())
+    out, removed = whiten_edge_blobs(grey)
+    assert removed == 1
+    assert out[1700, 100] == 255
+    assert int((out[100:300, 100:2000] < 128).sum()) == heading_ink
