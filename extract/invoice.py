@@ -445,7 +445,9 @@ def _currency(rows: Sequence[Line]) -> ExtractedField | None:
         "currency",
         code,
         [first[code]],
-        label_evidence(None, [first[code]], pattern=min(1.0, 0.6 + 0.1 * count)),
+        # The same currency printed several times, and no other one, is a consistency check passed.
+        label_evidence(None, [first[code]], pattern=min(1.0, 0.6 + 0.1 * count),
+                       validator=True if count >= 2 and len(counts) == 1 else None),
     )
 
 
