@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
-import numpy as np
-from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from core.context import StageContext
 from core.records import load_page_words
 from ocr.archive import searchable_pdf
+from ocr.images import decode_grey
 from storage.models import Document, Page
 
 
@@ -28,11 +25,6 @@ def archive_key(document_id: str) -> str:
     return f"documents/{document_id}/archive.pdf"
 
 
-def _grey(data: bytes) -> np.ndarray:
-    with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("L"))
-
-
 def archive_stage(ctx: StageContext, params: ArchiveParams) -> None:
     """Build and store the searchable archive copy; a document without page images gets none."""
     with ctx.session() as session:
@@ -43,7 +35,7 @@ def archive_stage(ctx: StageContext, params: ArchiveParams) -> None:
         ).all()
         words = {page.page: page for page in load_page_words(session, ctx.document_id)}
         title = document.original_name
-    pages = [(_grey(ctx.store.get(key)), words[number]) for number, key in keys if key and number in words]
+    pages = [(decode_grey(ctx.store.get(key)), words[number]) for number, key in keys if key and number in words]
     if not pages:
         return
     data = searchable_pdf(pages, params.dpi, pdfa=params.pdfa, title=title or "")

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import io
+
 import cv2
 import numpy as np
+from PIL import Image
+
+
+def decode_grey(data: bytes) -> np.ndarray:
+    """A stored page image (PNG/JPEG bytes) as an 8-bit grey array."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("L"))
 
 
 def to_grey(image: np.ndarray) -> tuple[np.ndarray, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -17,10 +16,11 @@ from sqlalchemy import delete, insert, select
 
 from core.context import StageContext
 from core.document import PageWords
-from ingest.pages import encode_png, page_image_key
+from ingest.pages import encode_png, page_image_key, raw_page_key
 from ingest.sniff import PDF
 from ocr.cleanup import clean_page
 from ocr.engine import OcrTimeout
+from ocr.images import decode_grey
 from ocr.page import read_page
 from ocr.params import CleanupParams
 from ocr.textlayer import read_text_layer
@@ -51,13 +51,8 @@ class PageResult:
     problem: str | None = None
 
 
-def _load_grey(data: bytes) -> np.ndarray:
-    with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("L"))
-
-
 def _ocr_page(number: int, raw: bytes, params: OcrParams, pdf_path: Path | None) -> PageResult:
-    image = _load_grey(raw)
+    image = decode_grey(raw)
     if pdf_path is not None and params.use_text_layer:
         words = read_text_layer(pdf_path, number - 1, dpi=params.dpi)
         if words is not None and words.width == image.shape[1] and words.height == image.shape[0]:
@@ -86,7 +81,7 @@ def ocr_stage(ctx: StageContext, params: OcrParams) -> None:
         media_type, object_key = document.media_type, document.object_key
     if not pages:
         return
-    raw_key = {number: f"documents/{ctx.document_id}/raw/{number:04d}.png" for number, _ in pages}
+    raw_key = {number: raw_page_key(ctx.document_id, number) for number, _ in pages}
     jobs = params.jobs or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="quinte-ocr-") as tmp:
         pdf_path = None
