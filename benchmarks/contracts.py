@@ -136,8 +136,10 @@ def kleister_pairs(fields: dict[str, Any]) -> list[str]:
     for party in fields.get("parties") or []:
         # Kleister's gold spells names without commas and with "and" for "&" (NIKE, Inc. -> Nike_Inc.).
         name = " ".join(party.replace(",", " ").replace("&", " and ").replace("’", "'").split())
-        name = re.sub(r"\bLimited$", "Ltd.", re.sub(r"\bIncorporated$", "Inc.", name))
-        name = re.sub(r"\bL\.L\.C\.$", "LLC", name)
+        # ... and abbreviates company forms: Limited -> Ltd., L.P. -> LP, L.L.C. -> LLC, Inc -> Inc.
+        name = re.sub(r"\bLimited$", "Ltd.", re.sub(r"\bIncorporated$", "Inc.", name, flags=re.I), flags=re.I)
+        name = re.sub(r"\bL\.L\.C\.$", "LLC", re.sub(r"\bL\.P\.$", "LP", name, flags=re.I), flags=re.I)
+        name = re.sub(r"\b(Inc|Ltd|Corp|Co)$", r"\1.", name, flags=re.I)
         pairs.append(_norm_pair(f"party={name}"))
     term = _iso_years(fields.get("term") or "")
     if term:

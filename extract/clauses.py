@@ -33,7 +33,7 @@ EFFECTIVE_ANCHORS = re.compile(
     r"\b(?:effective\s+(?:as\s+of|on|from|date\s+of)|effective|dated\s+as\s+of|dated|made\s+(?:and\s+entered\s+into\s+)?"
     r"(?:as\s+of|on|effective\s+as\s+of|this)|entered\s+(?:into\s+)?(?:as\s+of|on|this)|as\s+of|executed\s+(?:as\s+of|on)|"
     r"takes\s+effect\s+on|commenc\w+\s+on|decorre(?:nte)?\s+dal|decorrenza\s+dal|con\s+decorrenza\s+dal|"
-    r"a\s+decorrere\s+dal|(?:ha\s+)?efficacia\s+dal|(?:in\s+)?vigore\s+dal|valido\s+dal|stipulato\s+il)\s*(?:the\s+)?",
+    r"a\s+decorrere\s+dal|(?:ha\s+)?efficacia\s+dal|(?:in\s+)?vigore\s+dal|valido\s+dal|stipulato\s+il)\s*(?:the\s+|this\s+)?",
     re.IGNORECASE,
 )
 END_ANCHORS = re.compile(
@@ -93,6 +93,8 @@ JURISDICTION_PATTERNS = (
     re.compile(r"\b(?:courts?\s+(?:located\s+)?(?:of|in)\s+(?:the\s+)?(?:State\s+of\s+|County\s+of\s+)?)",
                re.IGNORECASE),
     re.compile(r"\blaws\s+of\s+the\s+(?:State|Commonwealth)\s+of\s+", re.IGNORECASE),
+    # "governed by Kansas law": the place is the law's adjective, so only when nothing above named it.
+    re.compile(r"\bgoverned\s+by\s+(?:the\s+)?(?:internal\s+|substantive\s+)?(?=[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s+laws?\b)"),
 )
 PLACE = re.compile(
     r"([A-Z][a-zà-ÿ]+(?:[\s-](?:[A-Z][a-zà-ÿ]+|di|del|de|on|upon))*(?:\s+[A-Z][a-zà-ÿ]+)?|[A-Z]{3,}(?:\s+[A-Z]{3,})?)"
@@ -106,18 +108,55 @@ NUMBER_WORDS = {
     "twenty": 20, "twenty-four": 24, "thirty": 30, "thirty-six": 36, "forty-five": 45, "sixty": 60, "ninety": 90,
     "a": 1, "an": 1, "uno": 1, "un": 1, "una": 1, "due": 2, "tre": 3, "quattro": 4, "cinque": 5, "sei": 6,
     "sette": 7, "otto": 8, "nove": 9, "dieci": 10, "dodici": 12, "diciotto": 18, "ventiquattro": 24,
-    "trenta": 30, "trentasei": 36, "sessanta": 60, "novanta": 90,
+    "trenta": 30, "trentasei": 36, "sessanta": 60, "novanta": 90, "seventeen": 17, "nineteen": 19, "forty": 40,
+    "fifty": 50, "seventy": 70, "eighty": 80,
 }
 UNITS = {
     "year": "Y", "years": "Y", "anno": "Y", "anni": "Y", "month": "M", "months": "M", "mese": "M", "mesi": "M",
     "day": "D", "days": "D", "giorno": "D", "giorni": "D", "week": "W", "weeks": "W", "settimana": "W",
     "settimane": "W",
 }
+# "two (2) years", "24 mesi", "36-month period": number (in words or digits), optional digits, unit.
 DURATION = re.compile(
-    r"^(\d{1,3}|[a-z]+(?:-[a-z]+)?)\s*(?:\((\d{1,3})\)\s*)?(?:calendar\s+|business\s+|solari\s+)?"
+    r"^(\d{1,3}|[a-z]+(?:-[a-z]+)?)\s*(?:\((\d{1,3})\)\s*)?-?\s*(?:calendar\s+|business\s+|solari\s+)?"
     r"(years?|months?|days?|weeks?|anni|anno|mesi|mese|giorni|giorno|settimane|settimana)\b",
     re.IGNORECASE,
 )
+# "the second (2nd) anniversary of the date hereof": a term in whole years.
+ANNIVERSARY = re.compile(
+    r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d{1,2}(?:st|nd|rd|th))\s*"
+    r"(?:\(\d{1,2}(?:st|nd|rd|th)?\)\s*)?anniversary\b",
+    re.IGNORECASE,
+)
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+            "ninth": 9, "tenth": 10}
+# Where an English clause about the agreement's own life starts: its subject, then a verb of duration
+# ("This Agreement shall terminate", "the obligations ... shall remain in effect", "the Term shall be").
+TERM_SUBJECT = re.compile(
+    r"\b(?:(?:this|the)\s+(?:letter\s+)?(?:Agreement|NDA|agreement)|obligations|the\s+Term|term\s+of\s+this)\b"
+    r"(?:(?![.;]\s)[^.;]){0,160}?"
+    r"(?:\b(?:shall|will|is|are|to)\s+(?:\w+\s+){0,2}?(?:terminate|expire|continue|remain|be\s+in\s+(?:full\s+)?(?:force|effect)|"
+    r"be\s+effective|become\s+effective|end|be\s+for|last|run|survive|be\s+binding)|"
+    r"\b(?:terminates|expires|continues|remains|ends|ending|lasts|runs|survives|in\s+effect)|effective\s+(?:from|for|until))\b",
+    re.IGNORECASE,
+)
+# A duration counted from the agreement's own start ("from the date hereof", "after such Effective Date").
+TERM_FROM = re.compile(
+    r"\s*(?:from|after|following|of)\s+(?:the\s+|such\s+)?(?:date\s+(?:hereof|of\s+this|first\s+(?:written|set\s+forth)|"
+    r"on\s+which\s+this)|(?:Effective|execution|signing)\s+Date|execution|signing|commencement|hereof)",
+    re.IGNORECASE,
+)
+# Durations that are not the agreement's life: after it ends (survival, "thereafter"), deadlines and notices.
+TERM_AFTER_NOT = re.compile(
+    r"\s*(?:(?:prior\s+)?(?:written\s+)?notice|'|’|prior|before|thereafter|of\s+(?!(?:the\s+|such\s+)?(?:date|Effective|execution|this|hereof))|"
+    r"(?:after|following|from)\s+(?:the\s+|any\s+|such\s+)?(?:date\s+of\s+)?(?:termination|expiration|expiry|cessation|"
+    r"end|receipt|disclosure|request))",
+    re.IGNORECASE,
+)
+# Restrictions that run for their own period (non-compete, non-solicit, standstill) inside a life clause.
+TERM_LIFE_NOT = re.compile(r"compet|solicit|standstill|\bhir(?:e|ing)\b|restrict|employ", re.IGNORECASE)
+TERM_BEFORE_NOT = re.compile(r"\b(?:within|at\s+least|no\s+later\s+than|not\s+less\s+than|prior\s+to|up\s+to)\s*$",
+                             re.IGNORECASE)
 
 # Specific approval of onerous clauses (arts. 1341-1342 c.c.).
 SPECIFIC_APPROVAL = re.compile(
@@ -126,17 +165,49 @@ SPECIFIC_APPROVAL = re.compile(
 )
 SIGNATURE_CUES = re.compile(r"\b(?:firma|firmato|sottoscritt\w|signature|signed|il\s+fornitore|il\s+cliente|"
                             r"per\s+accettazione|letto,?\s+confermato)\b", re.IGNORECASE)
+# What a page heading or a letter's address block glues before a name: "EXECUTION VERSION Westway Group, Inc.",
+# "Board of Directors of Interactive Data Corporation", "Mr. Thomas Hook President and CEO Greatbatch, Inc.".
+NAME_PREFIX = re.compile(
+    r"^(?:(?:EXECUTION\s+(?:VERSION|COPY)|FINAL\s+VERSION|CONFIDENTIAL|LOGO)\s+)+"
+    r"|^(?:the\s+)?(?:Board\s+of\s+Directors|Special\s+Committee)\s+of\s+(?:the\s+Board\s+of\s+Directors\s+of\s+)?"
+    r"|^(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?(?:[A-Z][\w.]*\s+){1,3}(?:Vice\s+)?(?:President|Chief\s+\w+\s+Officer|CEO|CFO|Chairman|"
+    r"General\s+Counsel|Secretary|Treasurer|Director)(?:\s+(?:and|&)\s+(?:CEO|CFO|COO|Chairman|Secretary|Treasurer))?\s+",
+    re.IGNORECASE,
+)
+NAME_PLACEHOLDER = re.compile(r"\s*(?:\[[^\]]{0,40}\]|_{3,})")
+# After a company's name, the sign that it is a party: a defined name or its incorporation.
+DEFINED_AFTER = re.compile(
+    r"\s*,?\s*(?:\(\s*(?:the\s+|referred\s+to\s+(?:herein\s+)?as\s+)?[“\"]|an?\s+(?:[A-Z][\w.]*\s+){1,3}"
+    r"(?:corporation|company|limited\s+liability\s+company|limited\s+partnership|partnership|bank)\b)"
+)
 # Lower-case words a party's name may hold ("Leonard Green and Partners", "Studio di Luca Costa").
 NAME_JOINERS = {"and", "of", "de", "di", "del", "della", "e", "the", "&", "da", "van", "von", "der", "du", "la", "le"}
-SIGNER = re.compile(r"(?:/s/|Name\s*:|By\s*:\s*/s/)\s*"
-                    r"([A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+[A-Z][a-z]+){1,2}(?:,?\s+(?:Jr\.|Sr\.|III|II))?)")
+# A signature line's name; the labels printed under it ("Signature", "Name", "Title") are not part of it.
+SIGNER = re.compile(r"(?:/s/|Name\s*:|By\s*:\s*/s/|\b(?:EMPLOYEE|EXECUTIVE|CONSULTANT|DIRECTOR)\s*:)\s*"
+                    r"([A-Z][a-z]+(?:\s+[A-Z]\.)?(?:\s+(?!(?:Signature|Name|Title|Date|By|Its|Address|Witness)\b)"
+                    r"[A-Z][a-z]+){1,2}(?:,?\s+(?:Jr\.|Sr\.|III|II))?)")
+# "By:" before a signature: an officer signing for a company, not a party in person.
+SIGNS_FOR_COMPANY = re.compile(r"\bBy\s*:?\s*(?:/s/)?\s*$", re.IGNORECASE)
 SIGNER_ROLE = re.compile(r"^\W{0,3}(?:\S+\s+){0,6}?(?:Title|Its|President|Chief|Officer|Director|Secretary|Manager|"
                          r"Partner|Vice|Treasurer|Counsel|CEO|CFO|Chairman)\b")
 TERM_CONTEXT = re.compile(r"\b(?:this\s+Agreement|the\s+Term|term\s+of|il\s+(?:presente\s+)?contratto|durata)\b|"
                           r"\bdurata\b", re.IGNORECASE)
 TERM_NOT = re.compile(r"compet|solicit|employ|restrict|following\s+(?:the\s+)?(?:termination|expiration)|thereafter|"
                       r"survive|after\s+(?:the\s+)?(?:termination|expiration)|riservatezza|confidential", re.IGNORECASE)
-SIGNED_DATE = re.compile(r"\b(?:Dated?|Data|Date\s+signed|Signed\s+on)\s*:\s*", re.IGNORECASE)
+# Where a signature block dates the agreement: "Date: 5/12/09", "DATE 04/18/01", "executed this agreement this 16th
+# day of May, 2011", "ACCEPTED AND AGREED TO THIS 11 DAY OF October, 2007".
+SIGNED_DATE = re.compile(
+    r"\b(?:(?:Dated?|Data|Date\s+signed|Signed\s+on)\s*:|(?-i:DATED?))\s*"
+    r"|\b(?:executed|signed|accepted\s+and\s+agreed(?:\s+to)?)\s+(?:this\s+(?:agreement|letter(?:\s+agreement)?)\s+)?"
+    r"(?:as\s+of\s+|on\s+)?(?:this|the)\s+",
+    re.IGNORECASE,
+)
+# A date anchor that follows another document's name dates that document ("the Merger Agreement dated as of",
+# "the Employment Agreement between the Company and me dated July 10, 1978").
+OTHER_DOCUMENT = re.compile(
+    r"\b(?:the|an?|that|certain)\s+(?:[A-Z][\w-]*\s+(?:and\s+|of\s+)?){1,5}(?:Agreement|Letter|Plan|Notes?|Indenture)"
+    r"\b(?:[^.;]|\.(?!\s+[A-Z])){0,70}$"
+)
 # A VAT number after its label: optional country prefix (group 1), the digits (group 2).
 VAT_NEAR = re.compile(r"(?:P\.?\s?IVA|partita\s+IVA|VAT(?:\s+Reg(?:\.|istration))?(?:\s+No\.?|\s+number)?)"
                       r"\s*:?\s*([A-Z]{2}\s?)?(\d[\d\s]{8,13}\d)", re.IGNORECASE)

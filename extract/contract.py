@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from dateutil.relativedelta import relativedelta
@@ -63,6 +63,27 @@ def is_italian(text: str) -> bool:
     return it > en
 
 
+_NUMERIC_DAY_MONTH = re.compile(r"(?<![\d/.\-])(\d{1,2})[/.-](\d{1,2})[/.-](?:\d{4}|\d{2})(?![\d/])")
+
+
+def day_first(text: str) -> bool:
+    """Whether ``03/04/2025`` is 3 April: Italian text is; otherwise the document's own unambiguous dates decide
+    (``25/03`` or ``03/25``), then English month names near the top (a US habit); an English text with no European
+    marker (€, £, VAT) follows the US order."""
+    if is_italian(text):
+        return True
+    votes = 0
+    for match in _NUMERIC_DAY_MONTH.finditer(text):
+        first, second = int(match.group(1)), int(match.group(2))
+        votes += (first > 12 >= second) - (second > 12 >= first)
+    if votes:
+        return votes > 0
+    if re.search(r"\b(?:January|February|March|April|June|July|August|September|October|November|December)\b",
+                 text[:HEAD_CHARS]):
+        return False
+    return re.search(r"€|£|\b(?:EUR|GBP|VAT|IVA)\b", text) is not None
+
+
 class _Found:
     """Collects fields with their evidence."""
 
@@ -80,8 +101,11 @@ class _Found:
 
 # ---------------------------------------------------------------- dates and durations
 
+# "4th day of May, 2005", "11 DAY OF October, 2007", "December 9 th , 2014" (a superscript split from its number).
 _DAY_OF = re.compile(
-    r"(\d{1,2})(?:st|nd|rd|th)?\s+day\s+of\s+([A-Za-z]+),?\s+(\d{4})|([A-Za-z]+)\s+(\d{1,2})(?:st|nd|rd|th)?\s*,\s*(\d{4})"
+    r"(\d{1,2})\s?(?:st|nd|rd|th)?\s+day\s+of\s+([A-Za-z]+),?\s+(\d{4})"
+    r"|([A-Za-z]+)\s+(\d{1,2})\s?(?:st|nd|rd|th)?\s*,\s*(\d{4})",
+    re.IGNORECASE,
 )
 
 
@@ -113,12 +137,24 @@ def duration_at(text: str, pos: int) -> tuple[int, int, str] | None:
     match = C.DURATION.match(chunk.lstrip())
     if not match:
         return None
-    number = match.group(2) or match.group(1)
-    count = int(number) if number.isdigit() else C.NUMBER_WORDS.get(number.lower())
+    count = _count(match.group(2) or match.group(1))
     if not count:
         return None
     unit = C.UNITS[match.group(3).lower()]
     return pos + lead, pos + lead + match.end(), f"P{count}{unit}"
+
+
+def _count(number: str) -> int | None:
+    """``2``, ``two``, ``forty-eight``, ``ventiquattro`` as an integer; None for a word that is no number."""
+    if number.isdigit():
+        return int(number)
+    word = number.lower()
+    if word in C.NUMBER_WORDS:
+        return C.NUMBER_WORDS[word]
+    tens, _, units = word.partition("-")
+    if C.NUMBER_WORDS.get(tens, 0) >= 20 and 0 < C.NUMBER_WORDS.get(units, 0) < 10:
+        return C.NUMBER_WORDS[tens] + C.NUMBER_WORDS[units]
+    return None
 
 
 def add_duration(start: dt.date, duration: str) -> dt.date:
@@ -152,8 +188,9 @@ def end_from_term(effective: str, term: str) -> str:
 
 def _clean_name(name: str) -> str:
     name = re.sub(r"\s+", " ", name).strip(" ,;:-–")
-    name = re.sub(r"^(?:(?:and|of|e|ed|with|by)\s+)+", "", name)
+    name = re.sub(r"^(?:(?:and|of|e|ed|with|by|the\s+undersigned)\s+)+", "", name)
     name = re.sub(r"^(?:(?:la|il|lo|the)\s+(?:società|company|ditta)\s+)", "", name, flags=re.IGNORECASE)
+    name = C.NAME_PREFIX.sub("", name)
     return name.strip(" ,;:")
 
 
@@ -186,8 +223,9 @@ def _name_at(text: str, pos: int) -> tuple[int, int, str] | None:
 def _next_party(text: str, pos: int, limit: int) -> int | None:
     """Where the next party's name starts after a party's description, or None at the end of the list."""
     window = text[pos:limit]
+    # The list ends at the recitals, or where a sentence ends after a defined term: (“BUYER”). PRELIMINARY ...
     stop = re.search(r"\b(?:WHEREAS|RECITALS|PREMESSO|premesso|si\s+conviene|agree\s+as\s+follows|The\s+parties|"
-                     r"Le\s+parti)\b", window)
+                     r"Le\s+parti)\b|[)”\"]\s*\.\s", window)
     window = window[: stop.start()] if stop else window
     depth = 0
     for i, ch in enumerate(window):
@@ -218,18 +256,36 @@ def find_parties(stream: Stream) -> list[tuple[int, int, str]]:
         found: list[tuple[int, int, str]] = []
         pos = intro.end()
         for _ in range(4):
-            name = _name_at(text, pos)
-            if name is None:
-                break
-            found.append(name)
-            nxt = _next_party(text, name[1], min(len(text), name[1] + 700))
+            blank = C.NAME_PLACEHOLDER.match(text, pos)  # a form's "[NAME]" or "______": that party signs below
+            if blank:
+                after = blank.end()
+            else:
+                name = _name_at(text, pos)
+                if name is None:
+                    break
+                found.append(name)
+                after = name[1]
+            nxt = _next_party(text, after, min(len(text), after + 700))
             if nxt is None:
                 break
             pos = nxt
         if found and (len(found) >= 2 or intro.group().strip().lower().startswith(("between", "by", "tra"))):
             return _with_signer(text, _unique(found))
-    company = [(m.start(1), m.end(1), _clean_name(m.group(1))) for m in C.COMPANY_NAME.finditer(head[:1500])][:1]
-    return _with_signer(text, _unique(company))
+    return _with_signer(text, _unique(_companies_at_top(head[:1500])))
+
+
+def _companies_at_top(head: str) -> list[tuple[int, int, str]]:
+    """Without a "between" clause (letters, one-sided undertakings): the first company named, then every company
+    given a defined name ("Greatbatch, Inc. (“you” or “Greatbatch”)", "Haynes Wire Company, a Delaware corporation")."""
+    found: list[tuple[int, int, str]] = []
+    for match in C.COMPANY_NAME.finditer(head):
+        if found and not C.DEFINED_AFTER.match(head, match.end(1)):
+            continue
+        name = _clean_name(match.group(1))
+        # "the Larger Stockholder and Rural Cellular Corporation" repeats a company already found
+        if name and not any(name.endswith(other[2]) for other in found):
+            found.append((match.end(1) - len(name), match.end(1), name))
+    return found[:3]
 
 
 def _with_signer(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -240,7 +296,9 @@ def _with_signer(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int
     if len(found) != 1:
         return found
     for match in C.SIGNER.finditer(text):
-        if C.SIGNER_ROLE.match(text[match.end(1) : match.end(1) + 60]):
+        if C.SIGNER_ROLE.match(text[match.end(1) : match.end(1) + 60]) or C.SIGNS_FOR_COMPANY.search(
+            text, max(0, match.start(1) - 12), match.start(1)
+        ):
             continue
         name = match.group(1).strip()
         if _plausible_name(name) and name.lower() not in found[0][2].lower():
@@ -281,8 +339,11 @@ def party_ids(stream: Stream, parties: list[tuple[int, int, str]]) -> list[dict[
 # ---------------------------------------------------------------- clause fields
 
 
-def _first_anchor_value(text: str, anchors: re.Pattern[str], reader, *, limit: int | None = None):
+def _first_anchor_value(text: str, anchors: re.Pattern[str], reader, *, limit: int | None = None,
+                        own_date: bool = False):
     for match in anchors.finditer(text, 0, limit or len(text)):
+        if own_date and C.OTHER_DOCUMENT.search(text, max(0, match.start() - 150), match.start()):
+            continue  # "the Offer Letter Agreement dated August 6, 2008" dates another document
         value = reader(text, match.end())
         if value:
             return value
@@ -290,15 +351,60 @@ def _first_anchor_value(text: str, anchors: re.Pattern[str], reader, *, limit: i
 
 
 def find_term(text: str) -> tuple[int, int, str] | None:
-    """The agreement's own duration; a restriction period (non-compete, non-solicit) is not the contract's term."""
+    """The agreement's own duration; a restriction period (non-compete, non-solicit) is not the contract's term.
+
+    English clauses about the agreement's life come first ("This Agreement shall terminate two (2) years from the
+    date hereof", "until the first anniversary of the Effective Date"); then the anchored phrasing, which also
+    covers Italian ("durata di 24 mesi").
+    """
+    for start, end, value in _durations(text):
+        # A term shorter than a month is a deadline ("seven-day revocation period"), not the agreement's life.
+        if (value[-1] in "YM" or int(value[1:-1]) >= 30) and _about_agreement_life(text, start):
+            return start, end, value
     for match in C.TERM_ANCHORS.finditer(text):
         found = duration_at(text, match.end())
-        if not found:
+        if not found or not _plain_duration(text, *found[:2]):
             continue
         before = text[max(0, match.start() - 150) : match.end()]
         if C.TERM_CONTEXT.search(before) and not C.TERM_NOT.search(before):
             return found
     return None
+
+
+_DURATION_ANYWHERE = re.compile(r"\b" + C.DURATION.pattern.removeprefix("^"), re.IGNORECASE)
+
+
+def _durations(text: str) -> Iterator[tuple[int, int, str]]:
+    """Every duration or "Nth anniversary" that is not a deadline, a notice or a period after the agreement ends."""
+    found = [duration_at(text, m.start()) for m in _DURATION_ANYWHERE.finditer(text)]
+    for match in C.ANNIVERSARY.finditer(text):
+        ordinal = match.group(1).lower()
+        years = C.ORDINALS.get(ordinal) or int(re.sub(r"\D", "", ordinal))
+        found.append((match.start(), match.end(), f"P{years}Y"))
+    for item in sorted(f for f in found if f):
+        if _plain_duration(text, item[0], item[1]):
+            yield item
+
+
+def _plain_duration(text: str, start: int, end: int) -> bool:
+    """Not a deadline ("within 30 days"), a notice ("90 days' notice") or a period after the end ("thereafter")."""
+    return not C.TERM_AFTER_NOT.match(text, end) and not C.TERM_BEFORE_NOT.search(text[max(0, start - 30) : start])
+
+
+_CLAUSE_BREAK = re.compile(r"(?<=[a-z0-9)”\"\]])[.;:]\s+(?=[A-Z0-9(“\"])")
+
+
+def _clause_before(text: str, pos: int) -> str:
+    """The text of the sentence (or ;-clause) before ``pos``, at most 300 characters back."""
+    window = text[max(0, pos - 300) : pos]
+    cut = [m.end() for m in _CLAUSE_BREAK.finditer(window)]
+    return window[cut[-1] :] if cut else window
+
+
+def _about_agreement_life(text: str, pos: int) -> bool:
+    """The clause before a duration says the agreement (or its obligations) lasts, ends or remains in effect."""
+    clause = _clause_before(text, pos)
+    return any(not C.TERM_LIFE_NOT.search(clause, m.start()) for m in C.TERM_SUBJECT.finditer(clause))
 
 
 def find_jurisdiction(text: str) -> tuple[int, int, str] | None:
@@ -308,8 +414,10 @@ def find_jurisdiction(text: str) -> tuple[int, int, str] | None:
             if not place:
                 continue
             value = place.group(1).strip()
-            value = re.sub(r"\s+(?:and|without|applicable|shall|e|in|con|ove|without)$", "", value).strip()
-            value = re.split(r"\s+(?:and|without|applicable|shall|to|e|in|per|con|ove|as|for|with|in)\s+", value)[0]
+            # Upper-case clauses ("STATE OF DELAWARE APPLICABLE TO") need the stop words in any case.
+            value = re.sub(r"\s+(?:and|without|applicable|shall|e|in|con|ove)$", "", value, flags=re.IGNORECASE)
+            value = re.split(r"\s+(?:and|without|applicable|shall|to|e|in|per|con|ove|as|for|with)\s+", value.strip(),
+                             flags=re.IGNORECASE)[0]
             if value.lower() in C.NOT_PLACES or len(value) < 3:
                 continue
             if value.isupper():
@@ -373,8 +481,7 @@ def extract_contract(pages: Sequence[PageWords]) -> dict[str, ExtractedField]:
     """Every contract field found in the document's words, with evidence; end date derived when not printed."""
     stream = build_stream(pages)
     text = stream.text
-    dayfirst = is_italian(text) or not re.search(r"\b(?:January|February|March|April|June|July|August|September|"
-                                                 r"October|November|December)\b", text[:HEAD_CHARS])
+    dayfirst = day_first(text)
     found = _Found(stream)
     parties = find_parties(stream)
     if parties:
@@ -386,11 +493,13 @@ def extract_contract(pages: Sequence[PageWords]) -> dict[str, ExtractedField]:
     subject = find_subject(text)
     if subject:
         found.add("subject", subject[2], subject[:2], 0.75)
-    effective = _first_anchor_value(text, C.EFFECTIVE_ANCHORS, lambda t, p: date_at(t, p, dayfirst=dayfirst))
+    effective = _first_anchor_value(text, C.EFFECTIVE_ANCHORS, lambda t, p: date_at(t, p, dayfirst=dayfirst),
+                                    own_date=True)
     if effective:
         found.add("effective_date", effective[2], effective[:2], 0.85)
     else:  # an agreement without a dated opening is dated where it is signed
-        signed = _first_anchor_value(text, C.SIGNED_DATE, lambda t, p: date_at(t, p, dayfirst=dayfirst))
+        signed = _first_anchor_value(text, C.SIGNED_DATE, lambda t, p: date_at(t, p, dayfirst=dayfirst),
+                                     own_date=True)
         if signed:
             found.add("effective_date", signed[2], signed[:2], 0.6)
     term = find_term(text)

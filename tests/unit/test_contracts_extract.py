@@ -9,7 +9,7 @@ import pytest
 
 from benchmarks.contracts import _truth_pages, kleister_pairs, read_expected
 from core.document import PageWords, Word
-from extract.contract import contract_checks, extract_contract
+from extract.contract import contract_checks, day_first, extract_contract
 from extract.engine import extract
 from ocr.textlayer import read_text_layer
 from samples.generate import generate
@@ -90,3 +90,75 @@ def test_shared_ndas_text_layer(shared_data: Path) -> None:
         hits += len(set(got) & set(gold))
         total += len(gold)
     assert hits / total >= 0.7
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("4. Term. This Agreement shall terminate two (2) years from the date hereof. 5. Notices.", "P2Y"),
+        ("9. Term. This NDA shall continue in effect until the first anniversary of the Effective Date.", "P1Y"),
+        ("The obligations of confidentiality under this Agreement shall remain in effect for five (5) years.", "P5Y"),
+        ("This Agreement shall terminate upon the earlier of (i) a Transaction and (ii) eighteen (18) months from "
+         "the date of this Agreement.", "P18M"),
+        ("This Agreement shall be effective for a 36-month period.", "P36M"),
+        # restrictions, deadlines and survival periods are not the agreement's term
+        ("During the term of this Agreement and for a period of one (1) year thereafter, Employee will not solicit.",
+         None),
+        ("For a period of eighteen (18) months from the date hereof, you shall not solicit any employee.", None),
+        ("This Agreement shall remain in effect and the payment shall equal three (3) months of base salary.", None),
+        ("Notices under this Agreement shall be deemed effective one business day after sending.", None),
+        ("This Agreement may be terminated by either party on thirty (30) days' written notice.", None),
+    ],
+)
+def test_term_from_clauses_about_the_agreement_life(text: str, term: str | None) -> None:
+    found = extract_contract(_words(text)).get("term")
+    assert (found.value if found else None) == term
+
+
+def test_party_blocks_forms_and_letters() -> None:
+    recital = ("This Agreement is made as of the 5th day of November 2004, by and between Richard Roe (“ROE”) and "
+               "Haynes Wire Company, a Delaware corporation (“BUYER”). PRELIMINARY STATEMENT Under an Asset Purchase "
+               "Agreement by and among Roe, The Branford Wire and Manufacturing Company (“BRANFORD”) ...")
+    assert extract_contract(_words(recital))["parties"].value == ["Richard Roe", "Haynes Wire Company"]
+    form = ("This Agreement is entered into between [NAME] (“Employee”) and FSC CT, Inc. (“Fifth Street”), a "
+            "Connecticut corporation. 1. Consideration.")
+    assert extract_contract(_words(form))["parties"].value == ["FSC CT, Inc."]
+    letter = ("LOGO March 15, 2007 Mr. Thomas Hook President and CEO Greatbatch, Inc. 9645 Main Drive Dear Mr. Hook: "
+              "Enpath Medical, Inc. (“Enpath” or “the Company”) has engaged Greene Holcomb & Fisher (“GH&F”) to "
+              "advise it. The Company will furnish Greatbatch, Inc. (“you” or “Greatbatch”) with information.")
+    assert extract_contract(_words(letter))["parties"].value == ["Greatbatch, Inc.", "Enpath Medical, Inc."]
+    signed = ("As a condition of my employment with Clovis Oncology, Inc. (the “Company”), I agree to the following. "
+              "IN WITNESS WHEREOF: CLOVIS ONCOLOGY, INC. By: /s/ John Smith Title: CEO "
+              "Date: 5/12/09 /s/ Patrick J. Mahaffy Signature Patrick J. Mahaffy Name of Employee")
+    fields = extract_contract(_words(signed))
+    assert fields["parties"].value == ["Clovis Oncology, Inc.", "Patrick J. Mahaffy"]
+    assert fields["effective_date"].value == "2009-05-12"  # a US document: month first
+
+
+def test_dates_and_law_clauses_in_us_agreements() -> None:
+    text = ("This Agreement, dated this 18th day of September, 2014, is entered into by and between Robert J. Shovlin "
+            "(“Employee”) and NeoGenomics, Inc. (“Company”). THIS AGREEMENT SHALL BE GOVERNED BY THE LAWS OF THE "
+            "STATE OF DELAWARE APPLICABLE TO CONTRACTS.")
+    fields = extract_contract(_words(text))
+    assert (fields["effective_date"].value, fields["jurisdiction"].value) == ("2014-09-18", "Delaware")
+    other = ("This Agreement supersedes the Employment Agreement between Dolby Laboratories, Inc. and me dated "
+             "July 10, 1978, as amended. This agreement shall be governed by Kansas law. "
+             "Date: November 19, 2004 /s/ Ray Dolby")
+    fields = extract_contract(_words(other))
+    assert (fields["effective_date"].value, fields["jurisdiction"].value) == ("2004-11-19", "Kansas")
+    split = "THIS AGREEMENT is made as of December 9 th , 2014 by and between DigiPath, Inc. and W-Net, Inc."
+    assert extract_contract(_words(split))["effective_date"].value == "2014-12-09"
+
+
+def test_day_first_follows_the_document() -> None:
+    assert day_first("Signed 5/12/09 and again on 25/03/2009")  # 25/03 can only be day first
+    assert not day_first("Signed 5/12/09 and again on 03/25/2009")
+    assert day_first("Signed 5/12/09 for a fee of EUR 100")
+    assert not day_first("Signed 5/12/09 for a fee of $100")
+
+
+def test_kleister_names_abbreviate_company_forms() -> None:
+    pairs = kleister_pairs({"parties": ["ALTIMO HOLDINGS & INVESTMENTS LIMITED", "Leonard Green & Partners, L.P.",
+                                        "Sears, Roebuck and Co", "Nike, Incorporated"]})
+    assert pairs == ["party=ALTIMO_HOLDINGS_AND_INVESTMENTS_LTD.", "party=LEONARD_GREEN_AND_PARTNERS_LP",
+                     "party=SEARS_ROEBUCK_AND_CO.", "party=NIKE_INC."]
