@@ -18,6 +18,8 @@ class ArchiveParams(BaseModel):
     # Resolution the stored page images are taken to have (the pages stage renders at 300 by default).
     dpi: int = Field(300, ge=72, le=600)
     pdfa: bool = True
+    # Page images are stored as JPEG at this quality (PDF/A allows DCT); 0 keeps them lossless (larger, slower).
+    jpeg_quality: int = Field(85, ge=0, le=100)
 
 
 def archive_key(document_id: str) -> str:
@@ -38,5 +40,5 @@ def archive_stage(ctx: StageContext, params: ArchiveParams) -> None:
     pages = [(decode_grey(ctx.store.get(key)), words[number]) for number, key in keys if key and number in words]
     if not pages:
         return
-    data = searchable_pdf(pages, params.dpi, pdfa=params.pdfa, title=title or "")
+    data = searchable_pdf(pages, params.dpi, pdfa=params.pdfa, title=title or "", jpeg_quality=params.jpeg_quality)
     ctx.store.put(archive_key(ctx.document_id), data, content_type="application/pdf")
