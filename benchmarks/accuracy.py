@@ -7,6 +7,7 @@ import json
 import os
 import platform
 import re
+import sys
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -17,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from benchmarks import courtesy_scans
 from core.document import Extraction, PageWords, Word
 from extract.engine import extract
 from extract.evaluation import REPO, SCALAR_FIELDS, Item, drawn, generated, ocr_words, same_value
@@ -304,13 +306,10 @@ def field_table(counts: Counts, doc_types: Sequence[str]) -> list[str]:
     return lines
 
 
-def held_out_section(outcomes: list[Outcome]) -> list[str]:
-    out = ["## Held-out generated documents (seeds 7349/7350, OCR through the pipeline's pages + ocr stages)", ""]
-    out += field_table(score_fields(outcomes), ("invoice", "credit_note", "receipt"))
-    by_level = score_fields([o for o in outcomes if o.item.doc_type in ("invoice", "credit_note")],
-                            key=lambda o: ("level", o.item.level))
-    out += ["", "### Invoices + credit notes by degradation level (micro F1)", "",
-            "| level | precision | recall | F1 | fields |", "|---|---|---|---|---|"]
+def level_table(outcomes: list[Outcome]) -> list[str]:
+    """Micro P/R/F1 of the fields per degradation level, and over levels 0–3 (the scans a back office keeps)."""
+    by_level = score_fields(outcomes, key=lambda o: ("level", o.item.level))
+    out = ["| level | precision | recall | F1 | fields |", "|---|---|---|---|---|"]
     for level in LEVELS:
         p, r, f, n = by_level.prf(("level", level))
         out.append(f"| {level} | {_pct(p)} | {_pct(r)} | {_pct(f)} | {n} |")
@@ -319,6 +318,14 @@ def held_out_section(outcomes: list[Outcome]) -> list[str]:
         for i, v in enumerate(by_level.c[("level", level)]):
             upto3.c["x"][i] += v
     out.append(f"| 0–3 | {' | '.join(_pct(v) for v in upto3.prf('x')[:3])} | {upto3.prf('x')[3]} |")
+    return out
+
+
+def held_out_section(outcomes: list[Outcome]) -> list[str]:
+    out = ["## Held-out generated documents (seeds 7349/7350, OCR through the pipeline's pages + ocr stages)", ""]
+    out += field_table(score_fields(outcomes), ("invoice", "credit_note", "receipt"))
+    out += ["", "### Invoices + credit notes by degradation level (micro F1)", ""]
+    out += level_table([o for o in outcomes if o.item.doc_type in ("invoice", "credit_note")])
     by_lang = score_fields([o for o in outcomes if o.item.doc_type in ("invoice", "credit_note")],
                            key=lambda o: ("lang", o.item.language, o.item.layout))
     out += ["", "### Invoices + credit notes by language and layout (micro F1)", "",
@@ -393,7 +400,54 @@ def memory_section(m: dict[str, float]) -> list[str]:
             f"| same documents with the usual layout | {_pct(m['usual'])} |"]
 
 
-def main() -> None:
+COURTESY_HEADING = "## Courtesy copies of issued invoices, as degraded scans"
+
+
+def courtesy_section(outcomes: list[Outcome]) -> list[str]:
+    """Our own outgoing invoices read back: exact truth from the request each was issued from."""
+    right = sum(o.result.doc_type == "invoice" for o in outcomes)
+    auto = sum(not o.reasons for o in outcomes)
+    out = [COURTESY_HEADING, "",
+           f"{len(outcomes)} outgoing invoices (QUINTE_BENCH_COURTESY={len(outcomes)}, seed {courtesy_scans.SEED}) "
+           "issued from generated requests (a generated Italian company billing a generated customer, catalogue "
+           "lines, exemptions with their Natura) through the same `active_invoice` + `courtesy_pdf` path as "
+           "`issue_invoice`; each courtesy PDF rendered to 300 dpi page images with pdf2image, degraded with the "
+           "sample generator's levels 0–4 in turn, OCR'd by the pipeline's pages + ocr stages and extracted and "
+           "routed as above. Truth: the request's values, canonical (`benchmarks/courtesy_scans.py`).", "",
+           f"Classified as invoice: {right}/{len(outcomes)}; auto-validated by the `auto` route rules: "
+           f"{auto}/{len(outcomes)}.", ""]
+    out += field_table(score_fields(outcomes), ("invoice",))
+    out += ["", "### By degradation level (micro F1)", ""]
+    out += level_table(outcomes)
+    return out
+
+
+def courtesy_outcomes(params: RouteParams) -> list[Outcome]:
+    count = int(os.environ.get("QUINTE_BENCH_COURTESY", "5") or 5)
+    return run(courtesy_scans.courtesy_items(count), params)
+
+
+def replace_section(report: str, heading: str, section: str) -> str:
+    """The report with one section (from its heading to the next one) replaced, or added before the timing."""
+    pattern = re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |^\(took |\Z)", re.S | re.M)
+    if pattern.search(report):
+        return pattern.sub(lambda _: section + "\n\n", report, count=1)
+    tail = report.rfind("\n(took ")
+    if tail < 0:
+        return report + "\n" + section + "\n"
+    return report[:tail].rstrip("\n") + "\n\n" + section + "\n\n" + report[tail + 1:]
+
+
+def main(only: Sequence[str] = ()) -> None:
+    """Every section, or (``python -m benchmarks.accuracy courtesy``) the courtesy-copy set alone, which then
+    replaces its section of the last full report."""
+    if list(only) == ["courtesy"]:
+        text = "\n".join(courtesy_section(courtesy_outcomes(route_params())))
+        print(text)
+        old = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
+        REPORT.parent.mkdir(parents=True, exist_ok=True)
+        REPORT.write_text(replace_section(old, COURTESY_HEADING, text), encoding="utf-8")
+        return
     started = time.perf_counter()
     params = route_params()
     items = [i for seed, count, kinds in HELD_OUT for i in generated(seed, count, kinds=kinds)]
@@ -412,6 +466,7 @@ def main() -> None:
         "\n".join(calibration_section(calibration_pairs(outcomes), sroie_pairs)),
         "\n".join(sroie_section(real_counts, gt_counts, len(sroie_real))),
         "\n".join(memory_section(memory)),
+        "\n".join(courtesy_section(courtesy_outcomes(params))),
         f"(took {time.perf_counter() - started:.0f} s)",
     ]
     text = "\n\n".join(sections) + "\n"
@@ -421,4 +476,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

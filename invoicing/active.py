@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -86,8 +87,9 @@ def format_number(series: str, year: int, seq: int) -> str:
     return f"{year}/{series}/{seq:05d}"
 
 
-def _active_invoice(settings: InvoicingConfig, request: OutgoingRequest, number: str, issued: date,
-                    progressive: str) -> ActiveInvoice:
+def active_invoice(settings: InvoicingConfig, request: OutgoingRequest, number: str, issued: date,
+                   progressive: str) -> ActiveInvoice:
+    """The invoice a request becomes: our company from configuration, a transfer to our account when due."""
     company, bank = settings.company, settings.bank_account
     assert company is not None
     payment = None
@@ -137,6 +139,16 @@ def _register_outgoing(session: Session, config: PipelinesConfig, row: OutgoingI
         raise InvoiceError(f"cannot be protocolled: {exc}") from exc
 
 
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """What an invoice bills when it comes from a customer order or a contract: instalment n of N of it."""
+
+    kind: str
+    id: str
+    instalment: int
+    instalments: int
+
+
 def issue_invoice(session: Session, request: OutgoingRequest, *, config: PipelinesConfig, store: ObjectStore,
                   schema: Path, actor: str, now: datetime | None = None) -> OutgoingInvoice:
     """Number, build, validate, render, store and register one invoice in one transaction.
@@ -145,6 +157,13 @@ def issue_invoice(session: Session, request: OutgoingRequest, *, config: Pipelin
     closed protocol day) rolls the transaction back, so the number is not used up and leaves no gap.
     """
     write_lock(session)
+    return issue_locked(session, request, config=config, store=store, schema=schema, actor=actor, now=now)
+
+
+def issue_locked(session: Session, request: OutgoingRequest, *, config: PipelinesConfig, store: ObjectStore,
+                 schema: Path, actor: str, now: datetime | None = None, source: SourceRef | None = None
+                 ) -> OutgoingInvoice:
+    """``issue_invoice`` for a caller that took the write lock itself (to check its source first)."""
     settings = invoicing_of(config)
     if settings.company is None:
         raise InvoiceError("pipelines.yaml invoicing.company (who issues the invoices) is not configured")
@@ -153,8 +172,8 @@ def issue_invoice(session: Session, request: OutgoingRequest, *, config: Pipelin
         raise InvoiceError(f"unknown series {series!r} (configured: {', '.join(settings.series)})")
     issued = request.issue_date or (now or datetime.now(ROME)).astimezone(ROME).date()
     seq = next_number(session, series, issued.year)
-    invoice = _active_invoice(settings, request, format_number(series, issued.year, seq), issued,
-                              base36(next_number(session, SDI_SERIES, SDI_YEAR)))
+    invoice = active_invoice(settings, request, format_number(series, issued.year, seq), issued,
+                             base36(next_number(session, SDI_SERIES, SDI_YEAR)))
     xml = _validated_xml(invoice, schema)
     totals = compute_totals(invoice)
     file_name = fatturapa_filename(invoice)
@@ -167,6 +186,9 @@ def issue_invoice(session: Session, request: OutgoingRequest, *, config: Pipelin
         pdf_key=f"invoicing/outgoing/{issued.year}/{file_name.removesuffix('.xml')}.pdf",
         data=invoice.model_dump(mode="json"), created_by=actor,
     )
+    if source is not None:
+        row.source_kind, row.source_id = source.kind, source.id
+        row.source_instalment, row.source_instalments = source.instalment, source.instalments
     store.put(row.xml_key, xml, content_type="application/xml")
     store.put(row.pdf_key, courtesy_pdf(invoice), content_type="application/pdf")
     session.add(row)
@@ -174,5 +196,6 @@ def issue_invoice(session: Session, request: OutgoingRequest, *, config: Pipelin
     row.protocol_entry_id = _register_outgoing(session, config, row, xml, actor)
     session.add(Event(kind="invoice.issued", actor=actor, data={
         "invoice_id": row.id, "number": row.number, "file_name": file_name, "customer": row.customer_name,
-        "total": canonical_amount(totals.total), "protocol_entry_id": row.protocol_entry_id}))
+        "total": canonical_amount(totals.total), "protocol_entry_id": row.protocol_entry_id,
+        **({"source": asdict(source)} if source else {})}))
     return row

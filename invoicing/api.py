@@ -11,10 +11,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.records import iso
+from core.runtime import Runtime
 from invoicing.active import InvoiceError, OutgoingRequest, issue_invoice
+from invoicing.billing import SourceInvoiceRequest, SourceRefused, issue_from_source
 from invoicing.config import schema_path
 from invoicing.duplicates import from_cents
-from invoicing.models import PAYABLE_STATUSES, OutgoingInvoice, Payable, PaymentRun, Supplier
+from invoicing.models import (
+    INSTALMENT_STATUSES,
+    PAYABLE_STATUSES,
+    OutgoingInvoice,
+    Payable,
+    PaymentRun,
+    PaymentRunItem,
+    Supplier,
+)
 from invoicing.payables import NotBooked, set_hold
 from invoicing.payments import PaymentRunError, approve_run, cancel_run, execute_run, prepare_run, write_lock
 from review_ui.auth import Principal
@@ -41,12 +51,29 @@ def payable_json(payable: Payable) -> dict[str, Any]:
         "due_date": payable.due_date.isoformat() if payable.due_date else None, "currency": payable.currency,
         "net_amount": _amount(payable.net_cents), "vat_amount": _amount(payable.vat_cents),
         "total_amount": _amount(payable.total_cents), "vat_breakdown": payable.vat_breakdown,
-        "instalments": [{"due_date": i.due_date.isoformat(), "amount": _amount(i.amount_cents)}
-                        for i in payable.instalments],
+        "instalments": [{"seq": i.seq, "due_date": i.due_date.isoformat(), "amount": _amount(i.amount_cents),
+                         "status": i.status} for i in payable.instalments],
+        "payment": payment_progress(payable),
         "iban": payable.iban, "payment_terms": payable.payment_terms, "corrects_number": payable.corrects_number,
         "corrects_payable_id": payable.corrects_payable_id, "source": payable.source,
         "created_at": iso(payable.created_at), "updated_at": iso(payable.updated_at),
     }
+
+
+def payment_progress(payable: Payable) -> dict[str, Any]:
+    """How far the instalments are: counts and amounts paid, scheduled and still open (partial payment shows)."""
+    dues = payable.instalments
+    cents = {state: sum(i.amount_cents for i in dues if i.status == state) for state in INSTALMENT_STATUSES}
+    counts = {state: sum(1 for i in dues if i.status == state) for state in INSTALMENT_STATUSES}
+    return {"instalments": len(dues), **{f"{state}_instalments": counts[state] for state in INSTALMENT_STATUSES},
+            **{f"{state}_amount": from_cents(cents[state]) for state in INSTALMENT_STATUSES},
+            "partial": 0 < counts["paid"] + counts["scheduled"] < len(dues)}
+
+
+def _instalment_label(item: PaymentRunItem) -> str | None:
+    if item.instalment is None:
+        return None
+    return f"{item.instalment.seq}/{len(item.instalment.payable.instalments)}"
 
 
 def run_json(run: PaymentRun) -> dict[str, Any]:
@@ -55,8 +82,9 @@ def run_json(run: PaymentRun) -> dict[str, Any]:
         "message_id": run.message_id, "transactions": run.transactions, "total_amount": _amount(run.total_cents),
         "created_by": run.created_by, "created_at": iso(run.created_at), "approved_by": run.approved_by,
         "approved_at": iso(run.approved_at), "executed_by": run.executed_by, "executed_at": iso(run.executed_at),
-        "items": [{"payable_id": i.payable_id, "amount": _amount(i.amount_cents), "end_to_end_id": i.end_to_end_id,
-                   "remittance": i.remittance, "credit_note_ids": i.credit_note_ids} for i in run.items],
+        "items": [{"payable_id": i.payable_id, "instalment_id": i.instalment_id, "instalment": _instalment_label(i),
+                   "amount": _amount(i.amount_cents), "end_to_end_id": i.end_to_end_id, "remittance": i.remittance,
+                   "credit_note_ids": i.credit_note_ids} for i in run.items],
     }
 
 
@@ -67,7 +95,10 @@ def invoice_json(invoice: OutgoingInvoice) -> dict[str, Any]:
         "customer_name": invoice.customer_name, "customer_vat": invoice.customer_vat,
         "net_amount": _amount(invoice.net_cents), "vat_amount": _amount(invoice.vat_cents),
         "total_amount": _amount(invoice.total_cents), "file_name": invoice.file_name,
-        "protocol_entry_id": invoice.protocol_entry_id, "created_by": invoice.created_by,
+        "protocol_entry_id": invoice.protocol_entry_id, "source": None if invoice.source_kind is None else {
+            "kind": invoice.source_kind, "id": invoice.source_id, "instalment": invoice.source_instalment,
+            "instalments": invoice.source_instalments},
+        "created_by": invoice.created_by,
         "created_at": iso(invoice.created_at), "data": invoice.data,
     }
 
@@ -218,6 +249,36 @@ def create_invoice(body: OutgoingRequest, session: SessionDep, runtime: RuntimeD
     except InvoiceError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
     return invoice_json(invoice)
+
+
+def _from_source(kind: str, source_id: str, body: SourceInvoiceRequest | None, session: Session, runtime: Runtime,
+                 principal: Principal) -> dict[str, Any]:
+    try:
+        invoice = issue_from_source(session, kind, source_id, body or SourceInvoiceRequest(), config=runtime.config,
+                                    store=runtime.store, schema=schema_path(runtime), actor=principal.username)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except SourceRefused as exc:
+        code = status.HTTP_422_UNPROCESSABLE_CONTENT if exc.unprocessable else status.HTTP_409_CONFLICT
+        raise HTTPException(code, str(exc)) from exc
+    except InvoiceError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    return invoice_json(invoice)
+
+
+@router.post("/outgoing-invoices/from-order/{order_id}", status_code=status.HTTP_201_CREATED)
+def invoice_order(order_id: str, session: SessionDep, runtime: RuntimeDep, principal: Invoicing,
+                  body: SourceInvoiceRequest | None = None) -> dict[str, Any]:
+    """Invoice a validated order a customer placed with us: its buyer, its lines (409 once invoiced, unless
+    ``further`` asks for the next of ``instalments``; 422 when the customer's ids or SdI delivery are missing)."""
+    return _from_source("order", order_id, body, session, runtime, principal)
+
+
+@router.post("/outgoing-invoices/from-contract/{contract_id}", status_code=status.HTTP_201_CREATED)
+def invoice_contract(contract_id: str, session: SessionDep, runtime: RuntimeDep, principal: Invoicing,
+                     body: SourceInvoiceRequest | None = None) -> dict[str, Any]:
+    """Invoice a contract of the register: one line for its subject at its amount, or an instalment of it."""
+    return _from_source("contract", contract_id, body, session, runtime, principal)
 
 
 @router.get("/outgoing-invoices")

@@ -442,7 +442,8 @@ def _parties(invoice: ActiveInvoice, style: object) -> Table:
     return Table([cells], colWidths=[87 * mm, 87 * mm])
 
 
-def _payment_text(payment: PaymentTerms) -> str:
+def payment_text(payment: PaymentTerms) -> str:
+    """The payment line of the courtesy copy (ReportLab markup): how, to which IBAN, by when."""
     how = "bonifico" if payment.method == "MP05" else payment.method
     bank = f" ({_esc(payment.bank)})" if payment.bank else ""
     due = _it_date(payment.due_date)
@@ -473,7 +474,7 @@ def _story(invoice: ActiveInvoice, totals: Totals) -> list[object]:
                [50 * mm, 35 * mm], 1),
     ]
     if invoice.payment:
-        story += [Spacer(1, 6 * mm), Paragraph(_payment_text(invoice.payment), normal)]
+        story += [Spacer(1, 6 * mm), Paragraph(payment_text(invoice.payment), normal)]
     story += [Spacer(1, 10 * mm), Paragraph(
         "Copia di cortesia. Il documento fiscalmente valido è il file XML "
         f"{fatturapa_filename(invoice)} trasmesso tramite il Sistema di Interscambio.", styles["Italic"])]

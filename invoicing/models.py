@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from storage.models import Base, new_id, utcnow
 
 PAYABLE_STATUSES = ("open", "scheduled", "paid", "on_hold")
+INSTALMENT_STATUSES = ("open", "scheduled", "paid")
 RUN_STATUSES = ("prepared", "approved", "executed", "cancelled")
 
 
@@ -101,6 +102,8 @@ class Instalment(Base):
     seq: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date] = mapped_column(Date)
     amount_cents: Mapped[int] = mapped_column(BigInteger)
+    # open | scheduled | paid: each instalment is paid by its own transfer; the payable follows when all have.
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
 
     payable: Mapped[Payable] = relationship(back_populates="instalments")
 
@@ -131,13 +134,15 @@ class PaymentRun(Base):
 
 
 class PaymentRunItem(Base):
-    """One credit transfer of a run: the payable it pays (net of linked credit notes)."""
+    """One credit transfer of a run: the instalment of a payable it pays (net of linked credit notes)."""
 
     __tablename__ = "inv_payment_run_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     run_id: Mapped[str] = mapped_column(ForeignKey("inv_payment_runs.id", ondelete="CASCADE"), index=True)
     payable_id: Mapped[str] = mapped_column(ForeignKey("inv_payables.id"), index=True)
+    # None: the whole payable (runs prepared before instalments were paid one by one, payables without any).
+    instalment_id: Mapped[int | None] = mapped_column(ForeignKey("inv_instalments.id"))
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     end_to_end_id: Mapped[str] = mapped_column(String(35))
     remittance: Mapped[str] = mapped_column(String(140))
@@ -145,6 +150,7 @@ class PaymentRunItem(Base):
     credit_note_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
     run: Mapped[PaymentRun] = relationship(back_populates="items")
+    instalment: Mapped[Instalment | None] = relationship()
 
 
 class InvoiceCounter(Base):
@@ -161,7 +167,11 @@ class OutgoingInvoice(Base):
     """An invoice we issued: its number, FatturaPA XML and courtesy PDF (in the object store), totals."""
 
     __tablename__ = "inv_outgoing"
-    __table_args__ = (UniqueConstraint("series", "year", "seq", name="uq_inv_outgoing_number"),)
+    __table_args__ = (
+        UniqueConstraint("series", "year", "seq", name="uq_inv_outgoing_number"),
+        # A customer order or a contract is invoiced once per instalment, even by two requests at once.
+        UniqueConstraint("source_kind", "source_id", "source_instalment", name="uq_inv_outgoing_source"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     series: Mapped[str] = mapped_column(String(16))
@@ -181,5 +191,10 @@ class OutgoingInvoice(Base):
     # The request as validated (ActiveInvoice JSON), for display and re-rendering.
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     protocol_entry_id: Mapped[int | None] = mapped_column(Integer)
+    # What the invoice bills when it was issued from one: order | contract, its id, instalment n of N.
+    source_kind: Mapped[str | None] = mapped_column(String(16))
+    source_id: Mapped[str | None] = mapped_column(String(32))
+    source_instalment: Mapped[int | None] = mapped_column(Integer)
+    source_instalments: Mapped[int | None] = mapped_column(Integer)
     created_by: Mapped[str] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

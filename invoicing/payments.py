@@ -1,4 +1,4 @@
-"""Payment runs: open payables due by a date become one SEPA pain.001.001.09 file, approved, then executed."""
+"""Payment runs: open instalments due by a date become one SEPA pain.001.001.09 file, approved, then executed."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from functools import lru_cache
 import sepaxml
 import xmlschema
 from sepaxml.validation import ValidationError as SepaValidationError
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from core.config import PipelinesConfig
 from invoicing.config import BankAccount, invoicing_of
-from invoicing.models import Payable, PaymentRun, PaymentRunItem
+from invoicing.models import Instalment, Payable, PaymentRun, PaymentRunItem
 from storage.counters import take_write_lock
 from storage.models import Event
 
@@ -26,11 +26,21 @@ class PaymentRunError(Exception):
     """A run that cannot be prepared or moved on; the message says why."""
 
 
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """One credit transfer to make: an instalment of a payable (None: a payable without instalments, whole)."""
+
+    payable: Payable
+    instalment: Instalment | None
+    amount_cents: int
+    credits: list[Payable]
+
+
 @dataclass(slots=True)
 class Selection:
     """The transfers to make, and the payables left out with the reason."""
 
-    items: list[tuple[Payable, int, list[Payable]]] = field(default_factory=list)
+    items: list[Transfer] = field(default_factory=list)
     skipped: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -53,6 +63,12 @@ def _open_credit_notes(session: Session, invoice: Payable) -> list[Payable]:
                                                       Payable.kind == "credit_note", Payable.status == "open")))
 
 
+def _due_by(due_by: date) -> ColumnElement[bool]:
+    """An open instalment due by the date, or, for a payable booked without instalments, its own due date."""
+    open_due = Payable.instalments.any(and_(Instalment.status == "open", Instalment.due_date <= due_by))
+    return or_(open_due, and_(~Payable.instalments.any(), Payable.due_date <= due_by))
+
+
 def _candidates(session: Session, due_by: date | None, payable_ids: list[str] | None) -> list[Payable]:
     query = select(Payable).with_for_update(of=Payable)  # lock the payables, not their supplier rows
     if payable_ids:
@@ -63,40 +79,75 @@ def _candidates(session: Session, due_by: date | None, payable_ids: list[str] | 
         return [found[pid] for pid in payable_ids]
     if due_by is None:
         raise PaymentRunError("give a due date or the payables to pay")
-    return list(session.scalars(query.where(Payable.kind == "invoice", Payable.status == "open",
-                                            Payable.due_date <= due_by).order_by(Payable.due_date, Payable.id)))
+    return list(session.scalars(query.where(Payable.kind == "invoice", Payable.status == "open", _due_by(due_by))
+                                .order_by(Payable.due_date, Payable.id)))
+
+
+def open_dues(payable: Payable, due_by: date | None) -> list[tuple[Instalment | None, int]]:
+    """The instalments still to pay (due by the date, when one is given), earliest first, with their amounts."""
+    if not payable.instalments:
+        due = due_by is None or (payable.due_date is not None and payable.due_date <= due_by)
+        return [(None, payable.total_cents)] if due else []
+    return [(i, i.amount_cents) for i in payable.instalments
+            if i.status == "open" and (due_by is None or i.due_date <= due_by)]
+
+
+def _refusal(payable: Payable, dues: list[tuple[Instalment | None, int]], credits: list[Payable],
+             due_by: date | None) -> str | None:
+    if payable.kind != "invoice":
+        return "credit notes are not paid; they are netted off the invoice they correct"
+    if payable.status != "open":
+        return f"the payable is {payable.status}"
+    if not (payable.iban or payable.supplier.iban):
+        return "no IBAN for the supplier"
+    if payable.currency != "EUR":
+        return f"SEPA transfers are in EUR, this invoice is in {payable.currency}"
+    if not dues:
+        return f"no open instalment due by {due_by.isoformat()}" if due_by else "no open instalment"
+    if dues[0][1] - sum(abs(c.total_cents) for c in credits) <= 0:
+        return "nothing left to pay after credit notes"
+    return None
 
 
 def select_payables(session: Session, *, due_by: date | None, payable_ids: list[str] | None) -> Selection:
-    """Open invoices to pay, each net of the open credit notes that correct it; by hand, every problem refuses."""
+    """One transfer per open instalment due by the date, or, by hand, per open instalment of the payables named.
+
+    Open credit notes are netted off the first transfer of the invoice they correct; by hand, every
+    problem refuses the run, by date it leaves the payable out with the reason.
+    """
     selection = Selection()
+    window = None if payable_ids else due_by
     for payable in _candidates(session, due_by, payable_ids):
         credits = _open_credit_notes(session, payable)
-        amount = payable.total_cents - sum(abs(c.total_cents) for c in credits)
-        reason = None
-        if payable.kind != "invoice":
-            reason = "credit notes are not paid; they are netted off the invoice they correct"
-        elif payable.status != "open":
-            reason = f"the payable is {payable.status}"
-        elif not (payable.iban or payable.supplier.iban):
-            reason = "no IBAN for the supplier"
-        elif payable.currency != "EUR":
-            reason = f"SEPA transfers are in EUR, this invoice is in {payable.currency}"
-        elif amount <= 0:
-            reason = "nothing left to pay after credit notes"
+        dues = open_dues(payable, window)
+        reason = _refusal(payable, dues, credits, window)
         if reason and payable_ids:
             raise PaymentRunError(f"payable {payable.id} ({payable.number}): {reason}")
         if reason:
             selection.skipped.append({"payable_id": payable.id, "number": payable.number, "reason": reason})
-        else:
-            selection.items.append((payable, amount, credits))
+            continue
+        netted = sum(abs(c.total_cents) for c in credits)
+        for index, (instalment, amount) in enumerate(dues):
+            first = index == 0
+            selection.items.append(Transfer(payable, instalment, amount - netted if first else amount,
+                                            credits if first else []))
     return selection
 
 
-def remittance(payable: Payable) -> str:
-    """Unstructured remittance (≤140): the supplier's invoice number and date, as the supplier reconciles it."""
+def remittance(payable: Payable, instalment: Instalment | None = None) -> str:
+    """Unstructured remittance (≤140): the supplier's invoice number and date, as the supplier reconciles it,
+    and which instalment of how many when the invoice is paid in several (``rata 1/3``)."""
     issued = f" del {payable.issue_date.strftime('%d/%m/%Y')}" if payable.issue_date else ""
-    return f"Fattura n. {payable.number}{issued}"[:140]
+    part = ""
+    if instalment is not None and len(payable.instalments) > 1:
+        part = f" rata {instalment.seq}/{len(payable.instalments)}"
+    return f"Fattura n. {payable.number}{issued}{part}"[:140]
+
+
+def end_to_end_id(run: PaymentRun, payable: Payable, instalment: Instalment | None) -> str:
+    """≤35 characters, unique per transfer of the run: the instalment number follows the payable id."""
+    suffix = f"-{instalment.seq}" if instalment is not None and len(payable.instalments) > 1 else ""
+    return f"Q{run.id[:12]}{payable.id[:20]}{suffix}"
 
 
 def build_pain001(bank: BankAccount, execution_date: date, transfers: list[PaymentRunItem],
@@ -121,7 +172,7 @@ def build_pain001(bank: BankAccount, execution_date: date, transfers: list[Payme
 
 def prepare_run(session: Session, config: PipelinesConfig, *, actor: str, execution_date: date,
                 due_by: date | None = None, payable_ids: list[str] | None = None) -> tuple[PaymentRun, Selection]:
-    """Select the payables, write the pain.001 file, and schedule them; the run then waits for approval."""
+    """Select the instalments due, write the pain.001 file, and schedule them; the run then waits for approval."""
     bank = invoicing_of(config).bank_account
     if bank is None:
         raise PaymentRunError("pipelines.yaml invoicing.bank_account (name, iban, bic) is not configured")
@@ -134,10 +185,13 @@ def prepare_run(session: Session, config: PipelinesConfig, *, actor: str, execut
     session.add(run)
     session.flush()
     payables: dict[str, Payable] = {}
-    for payable, amount, credits in selection.items:
-        run.items.append(PaymentRunItem(payable_id=payable.id, amount_cents=amount,
-                                        end_to_end_id=f"Q{run.id[:12]}{payable.id[:20]}",
-                                        remittance=remittance(payable), credit_note_ids=[c.id for c in credits]))
+    for transfer in selection.items:
+        payable, instalment = transfer.payable, transfer.instalment
+        run.items.append(PaymentRunItem(payable_id=payable.id, instalment=instalment,
+                                        amount_cents=transfer.amount_cents,
+                                        end_to_end_id=end_to_end_id(run, payable, instalment),
+                                        remittance=remittance(payable, instalment),
+                                        credit_note_ids=[c.id for c in transfer.credits]))
         payables[payable.id] = payable
     xml, message_id = build_pain001(bank, execution_date, run.items, payables)
     run.xml, run.message_id = xml.decode("utf-8"), message_id
@@ -148,18 +202,43 @@ def prepare_run(session: Session, config: PipelinesConfig, *, actor: str, execut
     return run, selection
 
 
+def rolled_up(payable: Payable) -> str:
+    """The payable's status from its instalments: paid or scheduled only when all of them are."""
+    states = {i.status for i in payable.instalments}
+    if states == {"paid"}:
+        return "paid"
+    if payable.status == "on_hold":  # held while an instalment was in a run: the rest stays held
+        return "on_hold"
+    return "open" if "open" in states else "scheduled"
+
+
 def _set_status(session: Session, run: PaymentRun, status: str) -> None:
-    """Move the run's payables and the credit notes netted off them together."""
-    ids = [item.payable_id for item in run.items] + [cid for item in run.items for cid in item.credit_note_ids]
-    for payable in session.scalars(select(Payable).where(Payable.id.in_(ids))):
-        payable.status = status
+    """Move the run's instalments, then their payables as their instalments allow; credit notes netted off move
+    with the transfer they were netted from. An item without an instalment moves its whole payable."""
+    moved: dict[str, Payable] = {}
+    for item in run.items:
+        payable = session.get(Payable, item.payable_id)
+        assert payable is not None
+        for instalment in [item.instalment] if item.instalment is not None else payable.instalments:
+            instalment.status = status
+        if item.instalment is None and not payable.instalments:
+            payable.status = status
+        moved[payable.id] = payable
+        for note in session.scalars(select(Payable).where(Payable.id.in_(item.credit_note_ids))):
+            note.status = status
+            for instalment in note.instalments:
+                instalment.status = status
+            note.updated_at = datetime.now(UTC)
+    for payable in moved.values():
+        if payable.instalments:
+            payable.status = rolled_up(payable)
         payable.updated_at = datetime.now(UTC)
 
 
 def _event_data(run: PaymentRun) -> dict[str, object]:
     return {"run_id": run.id, "message_id": run.message_id, "execution_date": run.execution_date.isoformat(),
             "transactions": run.transactions, "total": f"{run.total_cents / 100:.2f}",
-            "payables": [item.payable_id for item in run.items]}
+            "payables": list(dict.fromkeys(item.payable_id for item in run.items))}
 
 
 def _locked_run(session: Session, run_id: str) -> PaymentRun:
@@ -182,7 +261,8 @@ def approve_run(session: Session, run_id: str, *, actor: str) -> PaymentRun:
 
 
 def execute_run(session: Session, run_id: str, *, actor: str) -> PaymentRun:
-    """The bank executed the file: every payable of the run (and credit note netted off) is paid."""
+    """The bank executed the file: every instalment of the run (and credit note netted off) is paid; a payable
+    is paid once all its instalments are."""
     run = _locked_run(session, run_id)
     if run.status != "approved":
         raise PaymentRunError(f"only an approved run can be marked executed, this one is {run.status}")
@@ -194,7 +274,7 @@ def execute_run(session: Session, run_id: str, *, actor: str) -> PaymentRun:
 
 
 def cancel_run(session: Session, run_id: str, *, actor: str) -> PaymentRun:
-    """Withdraw a run not yet executed; its payables are open again."""
+    """Withdraw a run not yet executed; its instalments, and so their payables, are open again."""
     run = _locked_run(session, run_id)
     if run.status not in {"prepared", "approved"}:
         raise PaymentRunError(f"a {run.status} run cannot be cancelled")

@@ -1,4 +1,5 @@
-"""Invoicing pages: payables by status and due date, payment runs (prepare, approve, execute), issuing an invoice."""
+"""Invoicing pages: payables by status and due date, payment runs (prepare, approve, execute), issuing an invoice
+(typed in, or from a customer order or a contract)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,23 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, sta
 from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from starlette.datastructures import FormData
 
+from contracts.models import ContractEntry
 from core.runtime import Runtime
 from invoicing.active import InvoiceError, OutgoingRequest, issue_invoice
+from invoicing.billing import (
+    SOURCE_KINDS,
+    CustomerDetails,
+    SourceInvoiceRequest,
+    SourceRefused,
+    invoiceable,
+    invoiced,
+    issue_from_source,
+    known_customer,
+    load_source,
+)
 from invoicing.config import invoicing_of, schema_path
 from invoicing.duplicates import from_cents
 from invoicing.fatturapa_out import NATURE_DESCRIPTIONS
@@ -43,7 +56,8 @@ def _money(cents: int | None) -> str:
 # --------------------------------------------------------------------------- payables
 
 def _payables(session: Session, state: str | None, due_by: date | None) -> list[Payable]:
-    query_ = select(Payable).order_by(Payable.due_date, Payable.id).limit(500)
+    query_ = select(Payable).options(selectinload(Payable.instalments)).order_by(Payable.due_date, Payable.id)
+    query_ = query_.limit(500)
     if state:
         query_ = query_.where(Payable.status == state)
     if due_by:
@@ -225,3 +239,93 @@ def invoice_page(invoice_id: str, request: Request, principal: Invoicing, sessio
     if invoice is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such invoice")
     return render(request, "inv_invoice.html", {"invoice": invoice, "money": _money}, principal=principal)
+
+
+# --------------------------------------------------------------------------- invoices from orders and contracts
+
+@router.get("/sources")
+def sources_page(request: Request, principal: Invoicing, session: SessionDep, runtime: RuntimeDep) -> Response:
+    """Customer orders and contracts, with what is invoiced already and a button to invoice (the next part)."""
+    company = invoicing_of(runtime.config).company
+    rows = invoiceable(session, company) if company else []
+    return render(request, "inv_sources.html", {"rows": rows}, principal=principal)
+
+
+def _source_page(request: Request, principal: Principal, session: Session, runtime: Runtime, kind: str,
+                 source_id: str, values: dict[str, Any], errors: list[str], status_code: int = 200) -> Response:
+    """The form to invoice one source, prefilled with what the source and our earlier invoices know."""
+    settings = invoicing_of(runtime.config)
+    if kind not in SOURCE_KINDS:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no such source")
+    context: dict[str, Any] = {"kind": kind, "source_id": source_id, "label": f"{kind} {source_id}", "lines": [],
+                               "customer_name": None, "parties": [], "natures": NATURE_DESCRIPTIONS,
+                               "series": settings.series, "default_days": settings.default_payment_days}
+    if kind == "contract":
+        entry = session.get(ContractEntry, source_id)
+        context["parties"] = list(entry.parties or []) if entry else []
+    try:
+        request_ = SourceInvoiceRequest(party=values.get("party") or None)
+        billing = load_source(session, kind, source_id, settings.company, request_, lock=False) \
+            if settings.company else None
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except SourceRefused as exc:  # shown once: a refused POST already carries the same message
+        billing = None
+        errors = errors if str(exc) in errors else [*errors, str(exc)]
+    if billing is not None:
+        known = {} if values else _flat_customer(known_customer(session, billing, CustomerDetails()))
+        context.update(label=billing.label, lines=billing.lines, customer_name=billing.customer["name"])
+        values = {**known, **values}
+        issued = invoiced(session, kind, billing.id)
+        context.update(invoices=[i.number for i in issued],
+                       instalments=issued[0].source_instalments or 1 if issued else 1)
+    context.update(values=values, errors=errors)
+    return render(request, "inv_source_form.html", context, principal=principal, status_code=status_code)
+
+
+def _flat_customer(known: dict[str, Any]) -> dict[str, str]:
+    """The customer's details as the form's flat fields."""
+    flat = {name: known[name] for name in CUSTOMER_FIELDS if known.get(name)}
+    return flat | {name: value for name, value in (known.get("address") or {}).items() if value}
+
+
+@router.get("/sources/{kind}/{source_id}")
+def source_page(kind: str, source_id: str, request: Request, principal: Invoicing, session: SessionDep,
+                runtime: RuntimeDep) -> Response:
+    return _source_page(request, principal, session, runtime, kind, source_id, {}, [])
+
+
+def source_request_from_form(form: FormData) -> SourceInvoiceRequest:
+    """The JSON API's body from the form's flat fields; the address only when a street is given."""
+    get = {key: _blank_none(form.get(key)) for key in form}
+    customer: dict[str, Any] = {name: get[name] for name in CUSTOMER_FIELDS[1:] if get.get(name)}
+    if get.get("street"):
+        customer["address"] = {name: get[name] for name in ADDRESS_FIELDS if get.get(name)}
+    body: dict[str, Any] = {"customer": customer, "payment_days": get.get("payment_days"),
+                            "further": get.get("further") == "true"}
+    for name in ("party", "instalments", "vat_rate", "natura", "issue_date", "series", "causale"):
+        if get.get(name):
+            body[name] = get[name]
+    return SourceInvoiceRequest.model_validate(body)
+
+
+@router.post("/sources/{kind}/{source_id}", dependencies=CSRF)
+def issue_from_source_form(kind: str, source_id: str, request: Request, principal: Invoicing, session: SessionDep,
+                           runtime: RuntimeDep, form: Annotated[FormData, Depends(_form)]) -> Response:
+    """Issue through the service behind POST /api/outgoing-invoices/from-…; a refusal comes back on the form."""
+    values = {key: value for key, value in form.items() if isinstance(value, str) and key != csrf.FIELD}
+    try:
+        body = source_request_from_form(form)
+        invoice = issue_from_source(session, kind, source_id, body, config=runtime.config, store=runtime.store,
+                                    schema=schema_path(runtime), actor=principal.username)
+    except ValidationError as exc:
+        return _source_page(request, principal, session, runtime, kind, source_id, values, problems(exc),
+                            status.HTTP_422_UNPROCESSABLE_CONTENT)
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except InvoiceError as exc:
+        session.rollback()
+        code = status.HTTP_422_UNPROCESSABLE_CONTENT if isinstance(exc, SourceRefused) and exc.unprocessable \
+            else status.HTTP_409_CONFLICT
+        return _source_page(request, principal, session, runtime, kind, source_id, values, [str(exc)], code)
+    return see_other(f"/invoicing/invoices/{invoice.id}")

@@ -10,23 +10,27 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from lxml import etree
 from sqlalchemy import select
 
+from contracts.models import ContractEntry, PurchaseDocument
+from contracts.register import register_contract
 from core.queue import InlineDispatcher
 from core.runner import run_document_inline
 from core.runtime import Runtime
 from ingest.intake import accept_file
 from invoicing.active import OutgoingRequest, issue_invoice, next_number
+from invoicing.billing import SourceInvoiceRequest, SourceRefused, issue_from_source
 from invoicing.config import schema_path
 from invoicing.duplicates import flag_record
 from invoicing.fatturapa_in import parse_xml, validate_fatturapa
-from invoicing.models import Payable
+from invoicing.models import OutgoingInvoice, Payable
 from invoicing.payments import validate_pain001, write_lock
 from protocol.models import ProtocolEntry
 from review_ui.app import create_app
 from review_ui.auth import create_user
 from storage.db import Database
-from storage.models import Record
+from storage.models import Event, Record
 from tests.integration.test_invoicing_passive import SUPPLIER, book, paper_record
 
 PASSWORD = "correct horse battery"
@@ -175,3 +179,181 @@ def test_approving_a_flagged_duplicate_books_it_in_the_same_request(client: Test
         payables = session.scalars(select(Payable).order_by(Payable.created_at)).all()
         assert [p.record_id for p in payables] == [first.record_id, copy]
         assert payables[1].created_by == "rita"
+
+
+# --------------------------------------------------------------------------- invoices from orders and contracts
+
+US = "IT03123456786"  # pipelines.yaml invoicing.company
+ADDRESS = {"street": "Via Torino", "number": "8", "postcode": "10121", "city": "Torino", "province": "TO"}
+
+
+def scanned(runtime: Runtime, doc_type: str, fields: dict[str, Any], *, status: str = "validated",
+            lines: list[dict[str, str]] | None = None) -> str:
+    """A validated order or contract record entered in its register, as the contracts stage leaves it."""
+    record_id = paper_record(runtime, fields, doc_type=doc_type, status=status, lines=lines)
+    with runtime.db.session() as session:
+        if status != "validated":  # the register takes validated records only: enter it, then reopen it
+            session.get(Record, record_id).status = "validated"
+            source = register_contract(session, record_id)
+            session.get(Record, record_id).status = status
+        else:
+            source = register_contract(session, record_id)
+        assert source is not None
+        return source.id
+
+
+def from_source(runtime: Runtime, kind: str, source_id: str, **body: Any) -> OutgoingInvoice:
+    with runtime.db.session() as session:
+        return issue_from_source(session, kind, source_id, SourceInvoiceRequest.model_validate(body),
+                                 config=runtime.config, store=runtime.store, schema=schema_path(runtime),
+                                 actor="aldo")
+
+
+def refusal(runtime: Runtime, kind: str, source_id: str, **body: Any) -> SourceRefused:
+    with pytest.raises(SourceRefused) as caught:
+        from_source(runtime, kind, source_id, **body)
+    return caught.value
+
+
+ORDER_LINES = [{"description": "Toner nero", "quantity": "4", "unit_price": "89.95", "amount": "359.80",
+                "vat_rate": "22"},
+               {"description": "Manuale d'uso", "quantity": "1", "unit_price": "30.00", "amount": "30.00",
+                "vat_rate": "4"}]
+
+
+def test_a_customer_order_is_invoiced_once_with_its_lines(runtime_factory: Callable[..., Runtime],
+                                                          database_url: str) -> None:
+    runtime = runtime_factory(database_url=database_url)
+    order = {"order_number": "PO-20901", "order_date": "2026-02-20", "supplier_name": "Esempio S.r.l.",
+             "supplier_vat": US, "customer_name": "Beta S.p.A.", "total_amount": "470.16", "currency": "EUR"}
+    pending = scanned(runtime, "order", {**order, "order_number": "PO-1"}, status="needs_review", lines=ORDER_LINES)
+    assert "not validated" in str(refusal(runtime, "order", pending))
+    ours = scanned(runtime, "order", {**order, "order_number": "ACQ-7", "supplier_vat": "IT07654321095",
+                                      "customer_name": "Esempio S.r.l."}, lines=ORDER_LINES)
+    placed = refusal(runtime, "order", ours)
+    assert placed.unprocessable and "an order we placed is a purchase" in str(placed)
+
+    order_id = scanned(runtime, "order", order, lines=ORDER_LINES)
+    missing_vat = refusal(runtime, "order", order_id, customer={"sdi_code": "ABC1234", "address": ADDRESS})
+    assert missing_vat.unprocessable and "no VAT id or codice fiscale" in str(missing_vat)
+    missing_channel = refusal(runtime, "order", order_id, customer={"vat_id": "07654321095", "address": ADDRESS})
+    assert missing_channel.unprocessable and "no SdI code or PEC" in str(missing_channel)
+
+    invoice = from_source(runtime, "order", order_id, issue_date="2026-03-02",
+                          customer={"vat_id": "07654321095", "pec": "beta@pec.example.it", "address": ADDRESS})
+    assert (invoice.number, invoice.customer_name, invoice.customer_vat) == ("2026/A/00001", "Beta S.p.A.",
+                                                                             "IT07654321095")
+    assert (invoice.source_kind, invoice.source_id, invoice.source_instalment) == ("order", order_id, 1)
+    # 359.80 at 22 % (79.16) + 30.00 at 4 % (1.20): the order's own total
+    assert (invoice.net_cents, invoice.vat_cents, invoice.total_cents) == (38980, 8036, 47016)
+    assert invoice.protocol_entry_id is not None
+    xml = runtime.store.get(invoice.xml_key)
+    assert validate_fatturapa(parse_xml(xml), schema_path(runtime)) == []
+    root = etree.fromstring(xml)
+    assert root.findtext(".//DatiOrdineAcquisto/IdDocumento") == "PO-20901"
+    assert root.findtext(".//PECDestinatario") == "beta@pec.example.it"
+    assert [d.findtext("Descrizione") for d in root.iter("DettaglioLinee")] == ["Toner nero", "Manuale d'uso"]
+
+    again = refusal(runtime, "order", order_id)
+    assert not again.unprocessable and "already invoiced (2026/A/00001)" in str(again)
+    further = refusal(runtime, "order", order_id, further=True)
+    assert not further.unprocessable and "all 1 instalment(s) are invoiced" in str(further)
+    with runtime.db.session() as session:
+        assert len(session.scalars(select(OutgoingInvoice)).all()) == 1
+        event = session.scalar(select(Event).where(Event.kind == "invoice.issued"))
+        assert event.data["source"] == {"kind": "order", "id": order_id, "instalment": 1, "instalments": 1}
+
+
+def test_a_contract_is_billed_by_instalments_that_add_up(runtime_factory: Callable[..., Runtime],
+                                                        database_url: str) -> None:
+    runtime = runtime_factory(database_url=database_url)
+    contract = {"parties": ["Esempio S.r.l.", "Gamma S.r.l."], "subject": "manutenzione impianti",
+                "effective_date": "2026-01-01", "term": "P12M", "amount": "1000.00", "currency": "EUR",
+                "party_ids": [{"name": "Gamma S.r.l.", "vat": "IT07654321095"}]}
+    contract_id = scanned(runtime, "contract", contract)
+    three = {"instalments": 3, "issue_date": "2026-01-31", "vat_rate": "22"}
+    assert "no address" in str(refusal(runtime, "contract", contract_id, **three))
+    first = from_source(runtime, "contract", contract_id, **three,
+                        customer={"sdi_code": "GAMMA01", "address": ADDRESS})
+    assert (first.customer_vat, first.source_instalment, first.source_instalments) == ("IT07654321095", 1, 3)
+    assert "already invoiced" in str(refusal(runtime, "contract", contract_id, **three))
+    # the next instalments find the customer's SdI code and address on the first invoice
+    second = from_source(runtime, "contract", contract_id, further=True, issue_date="2026-02-28")
+    third = from_source(runtime, "contract", contract_id, further=True, issue_date="2026-03-31")
+    assert "all 3 instalment(s)" in str(refusal(runtime, "contract", contract_id, further=True))
+    invoices = [first, second, third]
+    assert [i.net_cents for i in invoices] == [33333, 33333, 33334]  # exact: the last takes the remainder
+    assert sum(i.net_cents for i in invoices) == 100000
+    assert [i.total_cents for i in invoices] == [40666, 40666, 40667]
+    root = etree.fromstring(runtime.store.get(second.xml_key))
+    assert root.findtext(".//DettaglioLinee/Descrizione") == ("Contratto: manutenzione impianti (dal 01/01/2026), "
+                                                              "rata 2/3")
+    assert root.findtext(".//CodiceDestinatario") == "GAMMA01"
+
+
+def test_two_requests_for_one_order_issue_one_invoice(runtime_factory: Callable[..., Runtime],
+                                                      database_url: str) -> None:
+    runtime = runtime_factory(database_url=database_url)
+    with runtime.db.session() as session:
+        order = PurchaseDocument(kind="order", number="PO-2", supplier_vat=US, customer_name="Beta S.p.A.",
+                                 lines=ORDER_LINES[:1], created_by="rita")  # typed in: no record to validate
+        session.add(order)
+        session.flush()
+        order_id = order.id
+    body = SourceInvoiceRequest.model_validate({"customer": {"vat_id": "IT07654321095", "sdi_code": "ABC1234",
+                                                             "address": ADDRESS}})
+    outcomes: list[str] = []
+
+    def worker(db: Database) -> None:
+        try:
+            with db.session() as session:
+                issue_from_source(session, "order", order_id, body, config=runtime.config, store=runtime.store,
+                                  schema=schema_path(runtime), actor="aldo")
+            outcomes.append("issued")
+        except SourceRefused as exc:
+            outcomes.append(str(exc))
+
+    databases = [Database(database_url) for _ in range(3)]
+    threads = [threading.Thread(target=worker, args=(db,)) for db in databases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for db in databases:
+        db.dispose()
+    assert len(outcomes) == 3 and outcomes.count("issued") == 1, outcomes
+    assert all("already invoiced" in o for o in outcomes if o != "issued")
+    with runtime.db.session() as session:
+        assert len(session.scalars(select(OutgoingInvoice)).all()) == 1
+
+
+def test_api_invoices_orders_and_contracts_with_clear_refusals(client: TestClient, runtime: Runtime) -> None:
+    reviewer, approver = token(client, "rita"), token(client, "aldo")
+    order = client.post("/api/orders", json={"order_number": "PO-77", "supplier_vat": US,
+                                             "customer_name": "Beta S.p.A.", "lines": [
+                                                 {"description": "Consulenza", "quantity": "2", "unit_price": "500",
+                                                  "vat_rate": "22"}]}, headers=reviewer).json()
+    url = f"/api/outgoing-invoices/from-order/{order['id']}"
+    customer = {"vat_id": "IT07654321095", "sdi_code": "ABC1234", "address": ADDRESS}
+    assert client.post(url, json={"customer": customer}, headers=reviewer).status_code == 403
+    refused = client.post(url, json={}, headers=approver)
+    assert refused.status_code == 422 and "no VAT id or codice fiscale" in refused.json()["detail"]
+    issued = client.post(url, json={"customer": customer, "issue_date": "2026-04-01"}, headers=approver)
+    assert issued.status_code == 201, issued.text
+    assert issued.json()["total_amount"] == "1220.00"
+    assert issued.json()["source"] == {"kind": "order", "id": order["id"], "instalment": 1, "instalments": 1}
+    twice = client.post(url, json={"customer": customer}, headers=approver)
+    assert twice.status_code == 409 and "already invoiced" in twice.json()["detail"]
+    assert client.post("/api/outgoing-invoices/from-order/nope", json={}, headers=approver).status_code == 404
+
+    with runtime.db.session() as session:
+        contract = ContractEntry(record_id=paper_record(runtime, {}, doc_type="contract"), subject="licenza",
+                                 parties=["Alfa S.r.l.", "Beta S.p.A."], party_ids=[], amount="100.00")
+        session.add(contract)
+        session.flush()
+        contract_url = f"/api/outgoing-invoices/from-contract/{contract.id}"
+    ambiguous = client.post(contract_url, json={"customer": customer}, headers=approver)
+    assert ambiguous.status_code == 422 and "name it in `party`" in ambiguous.json()["detail"]
+    billed = client.post(contract_url, json={"party": "beta spa", "customer": customer}, headers=approver)
+    assert billed.status_code == 201, billed.text
+    assert billed.json()["customer_name"] == "Beta S.p.A." and billed.json()["total_amount"] == "122.00"

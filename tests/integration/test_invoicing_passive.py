@@ -17,10 +17,18 @@ from sqlalchemy import select
 from core.runner import run_document_inline
 from core.runtime import Runtime
 from ingest.intake import accept_file
+from invoicing.api import payment_progress
 from invoicing.duplicates import flag_record
 from invoicing.models import Payable, PaymentRun, Supplier
 from invoicing.payables import create_payable_for_record
-from invoicing.payments import PaymentRunError, approve_run, execute_run, prepare_run, validate_pain001
+from invoicing.payments import (
+    PaymentRunError,
+    approve_run,
+    cancel_run,
+    execute_run,
+    prepare_run,
+    validate_pain001,
+)
 from protocol.service import register_record
 from storage.models import Document, Event, FieldRow, Record
 
@@ -35,14 +43,14 @@ def rt(runtime_factory: Callable[..., Runtime], database_url: str) -> Runtime:
 
 
 def paper_record(runtime: Runtime, fields: dict[str, Any], *, doc_type: str = "invoice", status: str = "validated",
-                 text: str = "", lines: list[dict[str, str]] | None = None) -> str:
+                 text: str = "", lines: list[dict[str, str]] | None = None, pipeline: str = "passive_invoices") -> str:
     """A record as extraction and review leave it, written straight to the database."""
     sha = hashlib.sha256(os.urandom(16)).hexdigest()
     with runtime.db.session() as session:
-        document = Document(sha256=sha, pipeline="passive_invoices", source=f"inbox/invoices/{sha[:8]}.pdf",
+        document = Document(sha256=sha, pipeline=pipeline, source=f"inbox/invoices/{sha[:8]}.pdf",
                             original_name=f"{sha[:8]}.pdf", media_type="application/pdf", size=1,
                             object_key=f"originals/{sha[:2]}/{sha}", page_count=1)
-        record = Record(document=document, pipeline="passive_invoices", doc_type=doc_type, doc_type_confidence=0.99,
+        record = Record(document=document, pipeline=pipeline, doc_type=doc_type, doc_type_confidence=0.99,
                         status=status, text=text, lines=lines or [])
         record.fields = [FieldRow(name=k, value=v, confidence=0.99, source="rules") for k, v in fields.items()]
         session.add(record)
@@ -205,3 +213,140 @@ def test_payment_run_lifecycle(rt: Runtime) -> None:
             prepare_run(session, rt.config, actor="aldo", execution_date=date(2026, 2, 10), due_by=date(2026, 2, 28))
         with pytest.raises(PaymentRunError, match="is paid"):
             prepare_run(session, rt.config, actor="aldo", execution_date=date(2026, 2, 10), payable_ids=[invoice_id])
+
+
+PAIN = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
+
+
+def _transfers(xml: str) -> list[tuple[str, str, str]]:
+    """(amount, remittance, end-to-end id) of every credit transfer in a pain.001 file, validated first."""
+    validate_pain001(xml)
+    root = etree.fromstring(xml.encode())
+    return [(tx.findtext("p:Amt/p:InstdAmt", namespaces=PAIN), tx.findtext("p:RmtInf/p:Ustrd", namespaces=PAIN),
+             tx.findtext("p:PmtId/p:EndToEndId", namespaces=PAIN))
+            for tx in root.iterfind(".//p:CdtTrfTxInf", PAIN)]
+
+
+def _progress(rt: Runtime, payable_id: str) -> tuple[str, list[str], dict[str, Any]]:
+    with rt.db.session() as session:
+        payable = session.get(Payable, payable_id)
+        return payable.status, [i.status for i in payable.instalments], payment_progress(payable)
+
+
+def _run(rt: Runtime, due_by: date | None = None, payable_ids: list[str] | None = None, execute: bool = True
+         ) -> tuple[str, str]:
+    with rt.db.session() as session:
+        run, _ = prepare_run(session, rt.config, actor="aldo", execution_date=due_by or date(2026, 1, 31),
+                             due_by=due_by, payable_ids=payable_ids)
+        run_id, xml = run.id, run.xml
+    if execute:
+        with rt.db.session() as session:
+            approve_run(session, run_id, actor="admin")
+        with rt.db.session() as session:
+            execute_run(session, run_id, actor="aldo")
+    return run_id, xml
+
+
+def test_instalments_are_paid_one_run_at_a_time(rt: Runtime) -> None:
+    record_id = paper_record(rt, {**SUPPLIER, "invoice_number": "FT/9", "issue_date": "2026-01-15",
+                                  "total_amount": "1000.01", "payment_terms": "30/60/90 gg d.f.f.m."})
+    payable_id = book(rt, record_id).id
+    assert _progress(rt, payable_id)[1] == ["open", "open", "open"]
+
+    _, xml = _run(rt, date(2026, 2, 28))  # the first instalment only is due
+    assert [(a, t) for a, t, _ in _transfers(xml)] == [("333.33", "Fattura n. FT/9 del 15/01/2026 rata 1/3")]
+    status, states, progress = _progress(rt, payable_id)
+    assert (status, states) == ("open", ["paid", "open", "open"])  # partly paid: the payable stays open
+    assert progress["partial"] and (progress["paid_instalments"], progress["paid_amount"]) == (1, "333.33")
+    assert progress["open_amount"] == "666.68"
+
+    run_id, xml = _run(rt, date(2026, 4, 30), execute=False)  # the other two in one file: two transfers
+    transfers = _transfers(xml)
+    assert [(amount, text) for amount, text, _ in transfers] == [
+        ("333.33", "Fattura n. FT/9 del 15/01/2026 rata 2/3"), ("333.35", "Fattura n. FT/9 del 15/01/2026 rata 3/3")]
+    assert len({e2e for _, _, e2e in transfers}) == 2 and all(len(e2e) <= 35 for _, _, e2e in transfers)
+    assert _progress(rt, payable_id)[:2] == ("scheduled", ["paid", "scheduled", "scheduled"])
+    with rt.db.session() as session:
+        cancel_run(session, run_id, actor="aldo")
+    assert _progress(rt, payable_id)[:2] == ("open", ["paid", "open", "open"])
+
+    _run(rt, date(2026, 3, 31))
+    assert _progress(rt, payable_id)[:2] == ("open", ["paid", "paid", "open"])
+    _run(rt, payable_ids=[payable_id])  # by hand: whatever is still open
+    status, states, progress = _progress(rt, payable_id)
+    assert (status, states, progress["partial"]) == ("paid", ["paid", "paid", "paid"], False)
+    with rt.db.session() as session, pytest.raises(PaymentRunError, match="is paid"):
+        prepare_run(session, rt.config, actor="aldo", execution_date=date(2026, 5, 1), payable_ids=[payable_id])
+
+
+def test_credit_note_is_netted_off_the_first_instalment_paid(rt: Runtime) -> None:
+    invoice = paper_record(rt, {**SUPPLIER, "invoice_number": "FT/10", "issue_date": "2026-01-15",
+                                "total_amount": "200.00", "payment_terms": "30/60 gg d.f.f.m."})
+    note = paper_record(rt, {**SUPPLIER, "invoice_number": "NC/1", "issue_date": "2026-01-20",
+                             "total_amount": "-30.00"}, doc_type="credit_note", text="rif. fattura n. FT/10")
+    invoice_id, note_id = book(rt, invoice).id, book(rt, note).id
+    run_id, xml = _run(rt, date(2026, 3, 31), execute=False)
+    assert [(a, t) for a, t, _ in _transfers(xml)] == [("70.00", "Fattura n. FT/10 del 15/01/2026 rata 1/2"),
+                                                       ("100.00", "Fattura n. FT/10 del 15/01/2026 rata 2/2")]
+    with rt.db.session() as session:
+        run = session.get(PaymentRun, run_id)
+        assert [(i.credit_note_ids, i.instalment.seq) for i in run.items] == [([note_id], 1), ([], 2)]
+        approve_run(session, run_id, actor="admin")
+    with rt.db.session() as session:
+        execute_run(session, run_id, actor="aldo")
+    with rt.db.session() as session:
+        assert {p.id: p.status for p in session.scalars(select(Payable))} == {invoice_id: "paid", note_id: "paid"}
+
+
+def test_api_shows_a_partly_paid_payable(rt: Runtime) -> None:
+    from fastapi.testclient import TestClient
+
+    from core.queue import InlineDispatcher
+    from review_ui.app import create_app
+    from review_ui.auth import create_user
+
+    payable_id = book(rt, paper_record(rt, {**SUPPLIER, "invoice_number": "FT/11", "issue_date": "2026-01-15",
+                                            "total_amount": "90.00", "payment_terms": "30/60 gg d.f.f.m."})).id
+    run_id, _ = _run(rt, date(2026, 2, 28))
+    create_user(rt.db, "aldo", "correct horse battery", "approver")
+    client = TestClient(create_app(rt, InlineDispatcher(rt)))
+    headers = {"Authorization": "Bearer " + client.post("/api/token", data={
+        "username": "aldo", "password": "correct horse battery"}).json()["access_token"]}
+    payable = client.get(f"/api/payables/{payable_id}", headers=headers).json()
+    assert payable["status"] == "open" and payable["payment"]["partial"] is True
+    assert [(i["seq"], i["status"], i["amount"]) for i in payable["instalments"]] == [(1, "paid", "45.00"),
+                                                                                      (2, "open", "45.00")]
+    run = client.get(f"/api/payment-runs/{run_id}", headers=headers).json()
+    assert [(i["instalment"], i["amount"]) for i in run["items"]] == [("1/2", "45.00")]
+
+
+def test_instalment_migration_keeps_what_was_paid(database_url: str) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from storage.db import MIGRATIONS_DIR, Database
+
+    db = Database(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004_invoicing")
+    now = "2026-01-01 00:00:00"
+    with db.engine.begin() as connection:
+        connection.execute(text("INSERT INTO inv_suppliers (vat_id, name, created_at, updated_at) "
+                                "VALUES ('IT07654321095', 'Carta', :now, :now)"), {"now": now})
+        for payable_id, status in (("paid1", "paid"), ("open1", "open")):
+            connection.execute(text(
+                "INSERT INTO inv_payables (id, record_id, document_id, supplier_id, kind, number, number_norm, "
+                "currency, total_cents, vat_breakdown, status, source, created_by, created_at, updated_at) VALUES "
+                "(:id, :id, :id, (SELECT id FROM inv_suppliers), 'invoice', :id, :id, 'EUR', 100, '[]', :status, "
+                "'paper', 'system', :now, :now)"), {"id": payable_id, "status": status, "now": now})
+            connection.execute(text("INSERT INTO inv_instalments (payable_id, seq, due_date, amount_cents) "
+                                    "VALUES (:id, 1, '2026-02-01', 100)"), {"id": payable_id})
+    db.migrate()
+    with db.session() as session:
+        assert {p.id: [i.status for i in p.instalments] for p in session.scalars(select(Payable))} == {
+            "paid1": ["paid"], "open1": ["open"]}
+    db.dispose()

@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from contracts.models import ContractEntry
+from contracts.models import ContractEntry, PurchaseDocument
 from core.queue import InlineDispatcher
 from core.runtime import Runtime
-from invoicing.models import Payable, PaymentRun, Supplier
+from invoicing.models import Instalment, Payable, PaymentRun, Supplier
 from invoicing.payments import validate_pain001
 from protocol.config import registers_of
 from protocol.models import ProtocolAnnulment
@@ -304,6 +304,47 @@ def test_the_invoice_form_issues_an_invoice(site: Site) -> None:
     assert f"{year}/A/00001" in anna.get("/invoicing/invoices").text
     assert "/protocol/" in page  # registered in the outgoing protocol, as the API does
 
+
+
+def test_a_customer_order_is_invoiced_from_its_page(site: Site) -> None:
+    with site.runtime.db.session() as session:
+        order = PurchaseDocument(kind="order", number="PO-31", supplier_vat="IT03123456786",
+                                 customer_name="Cliente Esempio S.p.A.", total_amount="610.00", lines=[
+                                     {"description": "Consulenza", "quantity": "1", "unit_price": "500.00",
+                                      "vat_rate": "22"}])
+        placed = PurchaseDocument(kind="order", number="ACQ-1", supplier_vat="IT01234567897", lines=[])
+        session.add_all([order, placed])
+        session.flush()
+        order_id = order.id
+    anna, token = sign_in(site, "anna")
+    listing = anna.get("/invoicing/sources").text
+    url = f"/invoicing/sources/order/{order_id}"
+    assert "Ordine n. PO-31" in listing and url in listing and "ACQ-1" not in listing  # our own purchases: no
+    form = anna.get(url).text
+    assert "Cliente Esempio S.p.A." in form and "Consulenza" in form
+    address = {key: INVOICE_FORM[key] for key in ("street", "number", "postcode", "city", "province", "country")}
+    refused = _post(anna, url, token, vat_id="IT01234567897", **address)
+    assert refused.status_code == 422 and "no SdI code or PEC" in refused.text
+    assert 'value="IT01234567897"' in refused.text  # what was typed stays
+    issued = _post(anna, url, token, vat_id="IT01234567897", sdi_code="ABC1234", **address)
+    assert issued.status_code == 303, getattr(issued, "text", "")[:500]
+    assert "610.00" in anna.get(issued.headers["location"]).text
+    listing = anna.get("/invoicing/sources").text
+    assert f"{dt.date.today().year}/A/00001" in listing and url not in listing  # invoiced: no second button
+    again = _post(anna, url, token, vat_id="IT01234567897", sdi_code="ABC1234", **address)
+    assert again.status_code == 409 and "already invoiced" in again.text
+
+
+def test_a_partly_paid_payable_shows_its_instalments(site: Site) -> None:
+    today = dt.date.today()
+    first, *_ = seed_payables(site.runtime, today)
+    with site.runtime.db.session() as session:
+        payable = session.get(Payable, first)
+        payable.instalments = [Instalment(seq=1, due_date=today, amount_cents=6100, status="paid"),
+                               Instalment(seq=2, due_date=today + dt.timedelta(days=30), amount_cents=6100)]
+    anna, _token = sign_in(site, "anna")
+    page = anna.get("/invoicing/payables", params={"status": "open"}).text
+    assert "1/2 instalments paid" in page and "partial" in page and "61.00" in page
 
 def test_the_deadline_dashboard_lists_a_seeded_contract(site: Site) -> None:
     seed_contract(site.runtime, dt.date.today())
