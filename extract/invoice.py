@@ -25,6 +25,7 @@ from extract.layout import (
 from extract.lexicon import COMPANY_SUFFIXES, CUSTOMER_LABELS, INVOICE_LABELS, SUPPLIER_LABELS
 from extract.lines import extract_lines
 from extract.normalize import (
+    fix_address_ocr,
     fix_digits,
     fold,
     normalize_currency,
@@ -185,13 +186,19 @@ def _refers_elsewhere(hit: LabelHit) -> bool:
     return any(word in _ELSEWHERE for word in before)
 
 
+_AMOUNT_KEYS = frozenset({"net_amount", "vat_amount", "total_amount"})
+
+
 def _free_text(name: str, hits: Sequence[LabelHit], rows: Sequence[Line]) -> ExtractedField | None:
     for hit in hits:
         if hit.key == name:
-            words = _until_gap(value_right(hit))
+            # Stop at an amount's label on the row (a totals column often shares the payment line), but not at
+            # other labels: "30 giorni data fattura" holds the issue date's label as part of the terms.
+            words = _until_gap(value_right(hit, [h for h in hits if h.key in _AMOUNT_KEYS]))
             if not words:
                 words, _ = _value_words(hit, rows, hits)
-            text = " ".join(w.text for w in words).strip(" :")
+            # "|" is a table rule read as a character, never part of the text.
+            text = " ".join(w.text for w in words).strip(" :|")
             if 2 <= len(text) <= 120:
                 return make_field(name, text, words, label_evidence(hit, words, pattern=0.5))
     return None
@@ -224,6 +231,10 @@ def _nearest_label(row: Line, index: int, hits: Sequence[LabelHit]) -> LabelHit 
     return max(before, key=lambda h: h.end) if before else None
 
 
+# "P.I." right before the digits: too short to be a fuzzy label (it would match any "Pi"), but unambiguous here.
+_SHORT_VAT_LABEL = re.compile(r"\bP\.\s?I\.?\s*:?\s*$")
+
+
 def _identifiers(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int]) -> Fields:
     fields: Fields = {}
     for row in rows:
@@ -244,7 +255,7 @@ def _identifiers(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[i
                     value, name, ok = normalize_tax_code(raw), f"{party}_tax_code", None
                     if value:
                         ok = validate_tax_code(value)[0]
-                elif raw.isdigit() and not label:
+                elif raw.isdigit() and not label and not _SHORT_VAT_LABEL.search(text[: match.start()].upper()):
                     continue  # 11 bare digits without a P.IVA/CF label could be anything
                 else:
                     value, name = normalize_vat_id(raw), f"{party}_vat"
@@ -279,7 +290,8 @@ def _nameish(row: Line) -> bool:
     return letters >= 3 and letters / max(1, len(row.text.replace(" ", ""))) >= 0.6
 
 
-def _supplier_name(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int]) -> ExtractedField | None:
+def _supplier_name(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int],
+                   vat: ExtractedField | None = None) -> ExtractedField | None:
     """The seller heads the page: a company-looking line among the first rows, else the first name-like one."""
     labelled = {id(w) for h in hits if h.key not in ("customer_block", "supplier_block") for w in h.words}
     first_page = [r for r in rows if r.page == rows[0].page] if rows else []
@@ -291,11 +303,25 @@ def _supplier_name(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set
                 parts.append(Line(words, row.page, row.index))
     for part in parts:
         if _SUFFIX_RE.search(fold(part.text)) and _nameish(part) and not _is_title(part):
-            return make_field("supplier_name", part.text, part.words, label_evidence(None, part.words, pattern=0.8))
+            return make_field("supplier_name", part.text, part.words, label_evidence(
+                None, part.words, pattern=0.8, validator=_heads_block_of(part, vat)))
     for part in parts[:4]:
         if _nameish(part) and not _is_title(part) and len(part.words) >= 2:
-            return make_field("supplier_name", part.text, part.words, label_evidence(None, part.words, pattern=0.6))
+            return make_field("supplier_name", part.text, part.words, label_evidence(
+                None, part.words, pattern=0.6, validator=_heads_block_of(part, vat)))
     return None
+
+
+def _heads_block_of(part: Line, vat: ExtractedField | None) -> bool | None:
+    """True when the name heads the block that holds the seller's valid VAT id: a few rows below it, in its
+    column. That is how a letterhead is built, and it rules out a title, a slogan or the buyer's name."""
+    if vat is None or vat.bbox is None or vat.page != part.page or not validate_vat_id(str(vat.value))[0]:
+        return None
+    x0, y0, x1, y1 = words_bbox(part.words)
+    height = max(1, y1 - y0)
+    below = 0 < vat.bbox[1] - y1 <= 8 * height
+    same_column = vat.bbox[0] < x1 + 2 * height and vat.bbox[2] > x0 - 2 * height
+    return True if below and same_column else None
 
 
 def _is_title(part: Line) -> bool:
@@ -349,7 +375,7 @@ def _supplier_address(
         picked.append(words)
     if not picked or not any(re.search(r"\d", " ".join(w.text for w in ws)) for ws in picked):
         return None
-    text = ", ".join(" ".join(w.text for w in ws).strip(" ,") for ws in picked)
+    text = fix_address_ocr(", ".join(" ".join(w.text for w in ws).strip(" ,") for ws in picked))
     words = [w for ws in picked for w in ws]
     return make_field("supplier_address", text, words, label_evidence(None, words, pattern=0.6))
 
@@ -360,10 +386,11 @@ def _aligned(box: tuple[int, int, int, int], other: tuple[int, int, int, int], s
             or abs((box[0] + box[2]) - (other[0] + other[2])) <= 2 * slack)
 
 
-def _names(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int]) -> Fields:
+def _names(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int],
+           supplier_vat: ExtractedField | None = None) -> Fields:
     fields: Fields = {}
     labelled = {id(h.row) for h in hits if h.key not in ("customer_block", "supplier_block")}
-    supplier = _supplier_name(rows, hits, customer)
+    supplier = _supplier_name(rows, hits, customer, supplier_vat)
     if supplier is not None:
         fields["supplier_name"] = supplier
     for hit in hits:
@@ -428,9 +455,25 @@ def _iban_length(value: str | None) -> str | None:
     return value
 
 
-def _currency(rows: Sequence[Line]) -> ExtractedField | None:
+def _labelled_currency(hits: Sequence[LabelHit]) -> ExtractedField | None:
+    """A currency printed after its label ("Divisa: EUR", "Currency USD")."""
+    for hit in hits:
+        if hit.key != "currency":
+            continue
+        for word in value_right(hit, hits)[:2]:
+            code = normalize_currency(word.text)
+            if code:
+                return make_field("currency", code, [word], label_evidence(hit, [word], pattern=0.9, validator=True))
+    return None
+
+
+def _currency(rows: Sequence[Line], hits: Sequence[LabelHit] = ()) -> ExtractedField | None:
+    labelled = _labelled_currency(hits)
+    if labelled is not None:
+        return labelled
     counts: Counter[str] = Counter()
     first: dict[str, Word] = {}
+    beside_amount: set[str] = set()
     for row in rows:
         for word in row.words:
             if len(word.text) <= 5 or word.text[0] in "€$£":
@@ -438,16 +481,20 @@ def _currency(rows: Sequence[Line]) -> ExtractedField | None:
                 if code and not (code == "MYR" and word.text.upper() != "RM"):
                     counts[code] += 1
                     first.setdefault(code, word)
+                    if amounts_in(row.words):
+                        beside_amount.add(code)
     if not counts:
         return None
     code, count = counts.most_common(1)[0]
+    # The same currency printed several times, or once on a line with an amount, and no other currency anywhere
+    # on the page is a consistency check passed: one "EUR" beside the total is as clear as a row of "€" signs.
+    consistent = len(counts) == 1 and (count >= 2 or code in beside_amount)
     return make_field(
         "currency",
         code,
         [first[code]],
-        # The same currency printed several times, and no other one, is a consistency check passed.
         label_evidence(None, [first[code]], pattern=min(1.0, 0.6 + 0.1 * count),
-                       validator=True if count >= 2 and len(counts) == 1 else None),
+                       validator=True if consistent else None),
     )
 
 
@@ -461,8 +508,9 @@ def extract_invoice(
     hits = find_labels(rows, LEXICON)
     customer = _customer_region(rows, hits)
     fields: Fields = {}
-    fields.update(_names(rows, hits, customer))
-    fields.update(_identifiers(rows, hits, customer))
+    identifiers = _identifiers(rows, hits, customer)
+    fields.update(_names(rows, hits, customer, identifiers.get("supplier_vat")))
+    fields.update(identifiers)
     fields.update(_amount_fields(rows, hits))
     optional = [
         _vat_rate(hits, rows),
@@ -472,7 +520,7 @@ def extract_invoice(
         _reference("order_reference", "order_reference", hits, rows),
         _free_text("payment_terms", hits, rows),
         _iban(rows, hits),
-        _currency(rows),
+        _currency(rows, hits),
     ]
     fields.update({f.name: f for f in optional if f is not None})
     if "issue_date" not in fields:
@@ -496,9 +544,9 @@ def _settle_vat_rate(fields: Fields, lines: Sequence[dict[str, str]]) -> None:
     rates = {line["vat_rate"] for line in lines if line.get("vat_rate")}
     if len(rates) > 1:
         fields.pop("vat_rate", None)
-    elif len(rates) == 1 and "vat_rate" not in fields and len(lines) >= 1:
+    elif len(rates) == 1 and (fields.get("vat_rate") is None or fields["vat_rate"].value not in rates):
+        # Every line carries the same rate: that is the document's rate, whatever a label elsewhere seemed to say
+        # (a "IVA %" column heading often has the first line's amount below it, not a rate).
         rate = next(iter(rates))
         evidence = Evidence(label=0.5, ocr=0.9, pattern=0.6)
         fields["vat_rate"] = ExtractedField("vat_rate", rate, confidence(evidence, "vat_rate"), source="lines")
-    elif len(rates) == 1 and "vat_rate" in fields and fields["vat_rate"].value not in rates:
-        fields.pop("vat_rate")

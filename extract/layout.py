@@ -187,7 +187,10 @@ def find_labels(
                     break
                 for label in labels:
                     score = _score(candidate, label, threshold)
-                    if score:
+                    # More words than the label has are OCR splitting a word ("Fattu ra"), which joins back
+                    # exactly; a fuzzy match over an extra word would swallow it ("Invoice No. Date" is not
+                    # "invoice date").
+                    if score and (score == 1.0 or end - start <= label.text.count(" ") + 1):
                         row_hits.append(LabelHit(label.key, label.text, row, start, end, score))
         hits.extend(_resolve(row_hits))
     return hits

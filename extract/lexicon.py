@@ -46,6 +46,31 @@ COMPANY_SUFFIXES: list[str] = [
     "mart", "supermarket", "bakery", "cafe", "company", "industries", "holdings", "group",
 ]
 
+# Legal forms only (no trade words): a header line carrying one is the registered name of the shop.
+LEGAL_FORMS: list[str] = [
+    "srl", "s r l", "srls", "s r l s", "spa", "s p a", "sas", "s a s", "snc", "s n c", "sapa", "soc coop",
+    "scarl", "gmbh", "ag", "kg", "ohg", "ug", "ltd", "limited", "llc", "inc", "corp", "plc", "llp", "pte ltd",
+    "sarl", "sa", "s a", "eurl", "sl", "s l", "slu", "bv", "nv",
+    "sdn bhd", "bhd", "berhad", "s b", "plt",
+]
+
+# Shop-trade words that mark a receipt's header line as the shop's (trade) name.
+RECEIPT_TRADE_WORDS: list[str] = [
+    "restoran", "ristorante", "trattoria", "pizzeria", "bar", "kedai", "pharmacy", "farmacia", "farmasi",
+    "pharmacie", "apotheke", "stationery", "bookstore", "bookshop", "books", "bakeries", "confectionery",
+    "kopitiam", "minimarket", "hypermarket", "market", "electrical", "machinery", "marketing", "petrol",
+    "centre", "center", "boulangerie", "backerei", "cafeteria", "panaderia", "tabaccheria",
+]
+
+# Region, state and country names that may close an address on a line of their own (folded words).
+REGION_WORDS: frozenset[str] = frozenset({
+    "malaysia", "singapore", "johor", "kedah", "kelantan", "melaka", "malacca", "negeri", "sembilan", "pahang",
+    "perak", "perlis", "pulau", "pinang", "penang", "sabah", "sarawak", "selangor", "terengganu", "kuala",
+    "lumpur", "kl", "labuan", "putrajaya", "wilayah", "persekutuan", "wp", "darul", "ehsan", "takzim", "aman",
+    "makmur", "naim", "ridzuan", "khusus", "d", "e", "de", "italia", "italy", "germany", "deutschland",
+    "france", "espana", "spain", "united", "kingdom", "uk", "schweiz", "suisse", "svizzera",
+})
+
 # Field labels for invoices and credit notes; the longest matching label wins at a given position.
 INVOICE_LABELS: dict[str, list[str]] = {
     "invoice_number": [
@@ -86,6 +111,9 @@ INVOICE_LABELS: dict[str, list[str]] = {
         "mwst", "ust", "umsatzsteuer", "mehrwertsteuer", "mwst betrag", "zzgl mwst", "zzgl ust",
         "tva", "montant tva", "total tva",
         "cuota iva", "importe iva", "total iva",
+    ],
+    "currency": [
+        "divisa", "valuta", "importi in", "currency", "amounts in", "wahrung", "devise", "monnaie", "moneda",
     ],
     "vat_rate": [
         "aliquota", "aliquota iva", "% iva", "iva %",
@@ -184,7 +212,8 @@ RECEIPT_TOTAL_LABELS: dict[str, float] = {
     "total rounded": 1.0, "rounded total": 1.0, "total amt rounded": 1.0, "grand total": 1.0,
     "final total": 1.0, "nett total": 0.95, "net total": 0.9, "total payable": 0.95, "amount due": 0.9,
     "total due": 0.9, "total incl": 0.95, "total inclusive": 0.95, "total sales inclusive": 0.95,
-    "total sales incl": 0.95, "total sales": 0.8, "total amount": 0.9, "total": 0.85, "total rm": 0.85,
+    "total sales incl": 0.95, "total including": 0.95, "total including gst": 0.95,
+    "total sales": 0.8, "total amount": 0.9, "total": 0.85, "total rm": 0.85,
     "balance due": 0.85, "to pay": 0.8, "amount": 0.5, "net amount": 0.7,
     "totale": 0.9, "totale complessivo": 1.0, "totale euro": 0.95, "importo pagato": 0.8,
     "totale da pagare": 1.0,

@@ -304,3 +304,20 @@ def normalize_iban(text: str) -> str | None:
     if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", body):
         return None
     return body
+
+
+_PROVINCE = re.compile(r"\(([A-Za-z0-9]{2})\)")
+_ROMAN_BEFORE_NUMBER = re.compile(r"\b(?:Il|lI|ll)(?=\s+\d)")
+
+
+def fix_address_ocr(text: str) -> str:
+    """Undo OCR's usual confusions in an address: a province code "(Fl)" is "(FI)", and "Emanuele Il 39" is the
+    Roman numeral II (Tesseract reads capital I as lower-case l beside other capitals)."""
+    def province(match: re.Match[str]) -> str:
+        code = match.group(1).upper().replace("0", "O").replace("1", "I").replace("L", "I") \
+            if not match.group(1).isupper() else match.group(1)
+        return f"({code})"
+
+    text = _PROVINCE.sub(province, text)
+    return _ROMAN_BEFORE_NUMBER.sub("II", text)
+

@@ -386,8 +386,18 @@ def invoice_modern(ctx: Ctx) -> None:
     """Title top left, supplier right-aligned, label-above meta boxes, ruled table, VAT summary table."""
     doc, c, m, size = ctx.doc, ctx.c, ctx.margin, ctx.size
     assert doc.supplier and doc.customer
-    c.text(m, m + 120, ctx.label(title_key(doc)), size=size + 12, bold=True)
+    title = ctx.label(title_key(doc))
     y = party_block(ctx, ctx.width - m, m + 60, doc.supplier, "supplier", align="right", name_size=size + 4)
+    # A long title ("FATTURA ELETTRONICA - COPIA DI CORTESIA") would print over the supplier's block on its
+    # right; it then goes under that block, as a real template would wrap it.
+    title_right = m + c.width_of(title, size + 12, bold=True) + lh(size)
+    supplier_left = ctx.width - m - c.width_of(doc.supplier.name, size + 4, bold=True)
+    if title_right < supplier_left:
+        c.text(m, m + 120, title, size=size + 12, bold=True)
+    else:
+        y += lh(size + 12) * 1.5
+        c.text(m, y, title, size=size + 12, bold=True)
+        y += lh(size) * 1.5
     y = max(y, m + 400)
     y = party_block(ctx, m, y + lh(size), doc.customer, "customer", heading=ctx.label("customer"))
     y += lh(size) * 2.2

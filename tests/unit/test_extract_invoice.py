@@ -164,3 +164,50 @@ def test_totals_mismatch_becomes_a_check() -> None:
 def test_document_without_extractor_only_classified() -> None:
     result = extract([page([(100, [(100, "Appunti della riunione di lunedì")])])], doc_type="other")
     assert result.doc_type == "other" and result.fields == {} and result.lines == []
+
+
+def test_labelled_currency_short_vat_label_and_payment_terms_beside_totals() -> None:
+    """"Divisa: EUR" is a labelled currency; "P.I." before bare digits is a VAT label; the payment terms stop at
+    the totals column sharing their row but keep "data fattura", which is part of the terms."""
+    scanned = page(
+        [
+            (100, [(100, "Elettroimpianti Italia S.a.s.")]),
+            (150, [(100, "Via dell'Industria 5/A, 24121 Bergamo (Bl)")]),
+            (200, [(100, "P.I. 01234567897")]),
+            (400, [(1400, "Spett.le")]),
+            (450, [(1400, "Bianchi S.p.A.")]),
+            (700, [(100, "FATTURA N. 2025/17"), (1400, "Data 21/04/2025")]),
+            (760, [(100, "Divisa: EUR")]),
+            (1200, [(100, "Pagamento: Bonifico a 30 giorni data fattura|"), (1500, "Totale merce"), (2100, "100,00")]),
+            (1260, [(1500, "IVA 22%"), (2100, "22,00")]),
+            (1320, [(1500, "Totale"), (2100, "122,00")]),
+        ]
+    )
+    fields = extract([scanned]).fields
+    assert fields["currency"].value == "EUR" and fields["currency"].confidence >= 0.9
+    assert fields["supplier_vat"].value == "IT01234567897"
+    assert fields["payment_terms"].value == "Bonifico a 30 giorni data fattura"
+    assert fields["supplier_address"].value.endswith("(BI)")
+
+
+def test_a_fuzzy_label_does_not_swallow_a_word_and_the_letterhead_confirms_the_seller() -> None:
+    """"Invoice No. Date" holds two labels, not a fuzzy "invoice date"; a seller's name heading the block with
+    its valid VAT id is more certain than the same name with the VAT id printed elsewhere."""
+    heading = [
+        (100, [(1400, "Brown Engineering Ltd")]),
+        (150, [(1400, "147 Mill Lane")]),
+        (200, [(1400, "EC1A 1BB London, United Kingdom")]),
+    ]
+    rest = [
+        (400, [(100, "Invoice to")]),
+        (450, [(100, "Studio Associato del Nord S.p.A.")]),
+        (600, [(100, "Invoice No."), (700, "Date"), (1400, "Payment due")]),
+        (650, [(100, "INV-2023-0470"), (700, "2023-03-26"), (1400, "2023-05-25")]),
+        (1200, [(1500, "Total net"), (2100, "100.00")]),
+    ]
+    in_block = extract([page([*heading, (250, [(1400, "VAT number GB 980780684")]), *rest])]).fields
+    elsewhere = extract([page([*heading, *rest, (3000, [(100, "VAT number GB 980780684")])])]).fields
+    assert in_block["invoice_number"].value == "INV-2023-0470"
+    assert in_block["issue_date"].value == "2023-03-26"
+    assert in_block["supplier_name"].value == elsewhere["supplier_name"].value == "Brown Engineering Ltd"
+    assert in_block["supplier_name"].confidence > elsewhere["supplier_name"].confidence

@@ -117,3 +117,13 @@ def test_identifiers() -> None:
     assert normalize_iban("IBAN: it60 x054 2811 1010 0000 0123 456") == "IT60X0542811101000000123456"
     assert normalize_iban("IBAN IT6O X054 2811 1010 0000 0123 456") == "IT60X0542811101000000123456"
     assert normalize_iban("IT60") is None
+
+
+def test_address_ocr_confusions() -> None:
+    from extract.normalize import fix_address_ocr
+
+    assert fix_address_ocr("Corso Vittorio Emanuele Il 39, 30121 Venezia (VE)") == (
+        "Corso Vittorio Emanuele II 39, 30121 Venezia (VE)"
+    )
+    assert fix_address_ocr("50123 Firenze (Fl)") == "50123 Firenze (FI)"
+    assert fix_address_ocr("Via Il Gabbiano, 20100 Milano (MI)") == "Via Il Gabbiano, 20100 Milano (MI)"

@@ -1,0 +1,161 @@
+"""Receipt rules on short OCR-like texts: header name and address, totals and dates as real OCR prints them."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.document import PageWords
+from extract.receipt import extract_receipt
+from extract.receipt_header import repair_name, respell_address_word
+from tests.unit.test_extract_invoice import page
+
+
+def slip(*lines: str) -> PageWords:
+    """A narrow receipt: one OCR line per text, top to bottom."""
+    return page([(40 + 50 * i, [(40, line)]) for i, line in enumerate(lines)], width=900, height=2000)
+
+
+def values(*lines: str) -> dict[str, str]:
+    return {name: str(field.value) for name, field in extract_receipt([slip(*lines)]).items()}
+
+
+def test_misread_legal_form_and_registration_number_after_the_name() -> None:
+    got = values(
+        "tan woon yann",  # a handwritten note above the print
+        "99 SPEED MART $/B (519537-X)",
+        "LOT P.T. 2811, JALAN ANGSA,",
+        "TAMAN BERKELEY",
+        "41150 KLANG, SELANGOR",
+        "GST ID. NO : 000181747712",
+        "TAX INVOICE",
+    )
+    assert got["supplier_name"] == "99 SPEED MART S/B"
+    assert got["supplier_address"] == "LOT P.T. 2811, JALAN ANGSA, TAMAN BERKELEY 41150 KLANG, SELANGOR"
+
+
+def test_legal_name_beats_the_trade_name_and_ids_before_the_street_are_skipped() -> None:
+    got = values(
+        "KIKU JAPANESE RESTAURANT",
+        "TK DIVISION KITCHEN SON BHD",
+        "1202152-P",
+        "GST REG NO: 001335787520",
+        "19-1, JALAN MALINJA 2, TAMAN BUNGA RAYA,",
+        "53100 SETAPAK, KUALA LUMPUR.",
+        "TEL. 03-4161 8936",
+    )
+    assert got["supplier_name"] == "TK DIVISION KITCHEN SDN BHD"
+    assert got["supplier_address"] == "19-1, JALAN MALINJA 2, TAMAN BUNGA RAYA, 53100 SETAPAK, KUALA LUMPUR."
+
+
+def test_title_misread_and_a_trade_name_above_do_not_win() -> None:
+    got = values(
+        "TAK INYOICE",
+        "AA PHARMACY",
+        "SUBANG HEALTHCARE SIN BHD",
+        "1118258-K",
+        "B-8, JALAN SS15/4D,",
+        "47500 SUBANG JAYA, SELANGOR",
+        "TEL: 03-56127718",
+    )
+    assert got["supplier_name"] == "SUBANG HEALTHCARE SDN BHD"
+    assert got["supplier_address"] == "B-8, JALAN SS15/4D, 47500 SUBANG JAYA, SELANGOR"
+
+
+@pytest.mark.parametrize(
+    ("lines", "address"),
+    [
+        # The postcode ends its line: the town and state on the next line still belong.
+        (
+            ["NO: 28, JALAN ASTANA 1C,", "BANDAR BUKIT RAJA, 41050", "KLANG SELANGOR D.E, MALAYSIA", "SUNWAY"],
+            "NO: 28, JALAN ASTANA 1C, BANDAR BUKIT RAJA, 41050 KLANG SELANGOR D.E, MALAYSIA",
+        ),
+        # A line of state names closes the address; the branch name after it does not belong.
+        (
+            ["NO. 53, JALAN BESAR, 45600 BATANG BERJUNTAI", "SELANGOR DARUL EHSAN", "SUNWAY VELOCITY"],
+            "NO. 53, JALAN BESAR, 45600 BATANG BERJUNTAI SELANGOR DARUL EHSAN",
+        ),
+        (
+            ["No 8, Jalan 7/118B, Desa Tun Razak", "56000 Kuala Lumpur, Malaysia", "SUNWAY VELOCITY"],
+            "No 8, Jalan 7/118B, Desa Tun Razak 56000 Kuala Lumpur, Malaysia",
+        ),
+    ],
+)
+def test_address_ends_after_the_postcode_with_town_and_state(lines: list[str], address: str) -> None:
+    got = values("LIGHTROOM GALLERY SDN BHD", "(CO. NO. 113825-W)", *lines, "TEL : 03-9201 6281")
+    assert got["supplier_name"] == "LIGHTROOM GALLERY SDN BHD"
+    assert got["supplier_address"] == address
+
+
+def test_name_in_two_ocr_blocks_on_one_row_is_joined() -> None:
+    rows = [
+        (40, [(40, "GARDENIA BAKERIES")]),
+        (40, [(480, "(KL) SDN BHD (139386 X)")]),  # its own block: the OCR split the printed row
+        (90, [(40, "Lot 3, Jalan Pelabur 23/1,")]),
+        (140, [(40, "40300 Shah Alam, Selangor.")]),
+        (190, [(40, "Tel. 03-5542 3228")]),
+    ]
+    fields = extract_receipt([page(rows, width=900, height=2000)])
+    assert fields["supplier_name"].value == "GARDENIA BAKERIES (KL) SDN BHD"
+    assert fields["supplier_address"].value == "Lot 3, Jalan Pelabur 23/1, 40300 Shah Alam, Selangor."
+
+
+def test_no_name_rather_than_the_customer_when_the_shop_name_is_cut_off() -> None:
+    got = values(
+        "Lot 3, Jalan Pelabur 23/1,",
+        "40300 Shah Alam, Selangor.",
+        "Tel. 03-5542 3228 Fax: 03-5542 3213",
+        "TAX INVOICE",
+        "Cash Inv No.: 7730F710",
+        "MAKASSAR FRESH MARKET SDN BHD",
+    )
+    assert "supplier_name" not in got
+
+
+def test_name_repairs() -> None:
+    assert repair_name("MR. D. 1.Y. SDN BHD") == "MR. D. I.Y. SDN BHD"
+    assert repair_name("MEGAH RETAIL SDN 3HD") == "MEGAH RETAIL SDN BHD"
+    assert repair_name("Farmasi Maluri S/B(587969-U)") == "Farmasi Maluri S/B"
+    assert repair_name("FOUR QUARTERS SUN BHD (lu/SJ&9-P)") == "FOUR QUARTERS SDN BHD"
+    assert repair_name("KING’S CONFECTIONERY $/B 273500-U (KSB)") == "KING'S CONFECTIONERY S/B"
+    assert repair_name(". ADVANCO COMPANY") == "ADVANCO COMPANY"
+    assert repair_name("99 SPEED MART") == "99 SPEED MART"  # digits of a name stay
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("KAHASAN", "KAWASAN"), ("Sclangor.", "Selangor."), ("SELANGUR", "SELANGOR"), ("Jatan", "Jalan"),
+     ("TAMAN", "TAMAN"), ("PUCHONG", "PUCHONG"), ("41150", "41150"), ("Tun", "Tun")],
+)  # fmt: skip
+def test_address_words_one_letter_off_are_respelled(word: str, expected: str) -> None:
+    assert respell_address_word(word) == expected
+
+
+@pytest.mark.parametrize(
+    ("lines", "total"),
+    [
+        # "Including" is one letter pair from "Excluding": the exact label wins over the fuzzy one.
+        (["TOTAL (Including GST) 79.35", "ROUNDING 0.00", "TENDER 100.00", "CHANGE/BALANCE 20.65"], "79.35"),
+        (["Sub Total Before Discount RM 29.70", "TOTAL RM 29. 70", "CASH RM 30. 00", "CHANGE RM 0. 30"], "29.70"),
+        (["Total Incl. GST@6% CRM_34,80", "CASH RM 100.00", "CHANGE RM 65.20"], "34.80"),
+        (["Total Amount: RM7.72", "Rounding: -RM0.02", "Nett Total: RM7.70"], "7.70"),
+        # The bracketed note names the tax, not the total.
+        (["Qty 8 25.15", "Rounding Adj - 0,00", "Due 25.15", "(Total Included GST @ 6% : 1.42)"], None),
+        # No total label could be read: the subtotal that equals cash less change was paid.
+        (["SUBTOTAL: 43.90", "GST Summary Amount (RM) 2.48", "CASH 100.00", "CASH CHANGE 56.10"], "43.90"),
+        # Nothing but the cash line: what was handed over is the amount paid.
+        (["ITEM QTY PRICE", "Cash RM51.30"], "51.30"),
+    ],
+)
+def test_total_as_real_ocr_prints_it(lines: list[str], total: str | None) -> None:
+    assert values("SHOP SDN BHD", *lines).get("total_amount") == total
+
+
+def test_unlabelled_date_skips_product_codes_and_future_dates() -> None:
+    got = values("SHOP SDN BHD", "XE11-22 - 30", "NEXT SERVICE 01/01/2099", "24-01-16 11:44 SH01 R003", "TOTAL 9.00")
+    assert got["issue_date"] == "2016-01-24"
+
+
+def test_italian_province_code_is_not_ringgit() -> None:
+    got = values("Bar Centrale S.r.l.", "Via Roma 93", "00185 Roma (RM)", "TOTALE EURO 3,50")
+    assert got["currency"] == "EUR"
+    assert got["supplier_address"] == "Via Roma 93, 00185 Roma (RM)"
