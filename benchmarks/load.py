@@ -112,9 +112,29 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
             process.kill()
 
 
+def one_core_pipelines(work: Path) -> Path:
+    """pipelines.yaml with every OCR stage reading one page at a time (``jobs: 1``).
+
+    By default a worker reads a document's pages in parallel, one per core, so a single worker already fills both
+    cores of this machine on multi-page documents and "2 workers / 1 worker" would measure nothing. With one page
+    at a time, each worker process is one core's worth of work and the ratio shows how throughput scales with
+    processes, which is what adding workers on more machines does.
+    """
+    import yaml
+
+    data = yaml.safe_load((ROOT / "pipelines.yaml").read_text(encoding="utf-8"))
+    for pipeline in data["pipelines"].values():
+        for stage in pipeline["stages"]:
+            if stage["name"] == "ocr":
+                stage["params"] = {**(stage.get("params") or {}), "jobs": 1}
+    path = work / "pipelines.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
 def base_env(work: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("QUINTE_")}
-    env.update({"QUINTE_PIPELINES": str(ROOT / "pipelines.yaml"), "QUINTE_INBOX_DIR": str(work / "inbox"),
+    env.update({"QUINTE_PIPELINES": str(one_core_pipelines(work)), "QUINTE_INBOX_DIR": str(work / "inbox"),
                 "QUINTE_VAR_DIR": str(work / "var"), "OMP_THREAD_LIMIT": "1",
                 "QUINTE_S3_ACCESS_KEY": S3_KEY, "QUINTE_S3_SECRET_KEY": S3_SECRET})
     return env
@@ -310,8 +330,9 @@ def main() -> None:
     baseline, baseline_pages = tesseract_pages_per_minute(files)
     report = table(results, baseline, baseline_pages)
     header = (f"# Load benchmark\n\nN = {count} documents (1–3 pages, mixed types and degradation), dropped at "
-              f"once into `inbox/{INBOX}`; machine: {os.cpu_count()} cores, shared. Workers run one thread each; "
-              "`quinte up` two. Peak RSS is the process's own (Tesseract and poppler run as children).\n\n")
+              f"once into `inbox/{INBOX}`; machine: {os.cpu_count()} cores, shared. Workers run one thread each and "
+              "read one page at a time (`ocr.jobs: 1`, so one worker is one core's worth); `quinte up` two threads. "
+              "Peak RSS is the process's own (Tesseract and poppler run as children).\n\n")
     print(report)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(header + report + "\n", encoding="utf-8")
