@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -62,6 +64,29 @@ def authenticate(db: Database, username: str, password: str) -> User | None:
             verify_password(_DUMMY_HASH, password)
             return None
         return user if verify_password(user.password_hash, password) else None
+
+
+def start_session(session_data: MutableMapping[str, Any], user: User) -> None:
+    """Bind a browser session to the user and to their current session generation."""
+    session_data["user_id"] = user.id
+    session_data["generation"] = user.session_generation or 0
+
+
+def end_sessions(user: User) -> None:
+    """Make every session cookie issued to the user so far worthless (the caller commits)."""
+    user.session_generation = (user.session_generation or 0) + 1
+
+
+def session_principal(db: Database, session_data: Mapping[str, Any]) -> Principal | None:
+    """Who a session cookie belongs to, or None when it was signed out, its user deactivated, or never signed in."""
+    user_id = session_data.get("user_id")
+    if user_id is None:
+        return None
+    with db.session() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active or session_data.get("generation") != (user.session_generation or 0):
+            return None
+        return principal_for(user)
 
 
 def principal_for(user: User) -> Principal:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.runtime import Runtime
 from review_ui import csrf
-from review_ui.auth import Principal, principal_for
+from review_ui.auth import Principal, principal_for, session_principal
 from storage.models import User
 from webhooks.tokens import is_api_token, principal_for_token
 
@@ -50,7 +50,9 @@ def current_principal(request: Request, runtime: RuntimeDep,
     elif token:
         user_id = request.app.state.tokens.user_id(token)
     elif "user_id" in request.session:
-        user_id = request.session["user_id"]
+        principal = session_principal(runtime.db, request.session)
+        if principal is not None:
+            return principal
     if user_id is not None:
         with runtime.db.session() as session:
             user = session.get(User, user_id)

@@ -12,7 +12,16 @@ from sqlalchemy import select
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from review_ui import api_review, csrf, queue, record_view, ui_contracts, ui_invoicing, ui_protocol, ui_webhooks
-from review_ui.auth import Principal, authenticate, hash_password, principal_for, verify_password
+from review_ui.auth import (
+    Principal,
+    authenticate,
+    end_sessions,
+    hash_password,
+    principal_for,
+    session_principal,
+    start_session,
+    verify_password,
+)
 from review_ui.deps import CurrentPrincipal, RuntimeDep, SessionDep, require
 from review_ui.pages import HERE, is_htmx, landing, render, safe_next
 from storage.models import Event, Intake, Record, User
@@ -50,12 +59,7 @@ async def _errors(request: Request, exc: Exception) -> Response:
 
 
 def _optional_principal(request: Request, runtime: RuntimeDep) -> Principal | None:
-    user_id = request.session.get("user_id")
-    if user_id is None:
-        return None
-    with runtime.db.session() as session:
-        user = session.get(User, user_id)
-        return principal_for(user) if user is not None and user.active else None
+    return session_principal(runtime.db, request.session)
 
 
 @router.get("/")
@@ -81,13 +85,20 @@ def login(request: Request, runtime: RuntimeDep, username: Annotated[str, Form()
                                               "error": "Wrong username or password."}, status_code=401)
     # A new session on every sign-in: nothing planted before login (fixation) survives it.
     request.session.clear()
-    request.session["user_id"] = user.id
+    start_session(request.session, user)
     csrf.rotate(request)
     return RedirectResponse(safe_next(next) or landing(principal_for(user)), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(csrf.check)])
-def logout(request: Request) -> RedirectResponse:
+def logout(request: Request, runtime: RuntimeDep) -> RedirectResponse:
+    # Signing out ends the user's sessions everywhere, so a copy of this cookie taken earlier is worthless too.
+    principal = session_principal(runtime.db, request.session)
+    if principal is not None:
+        with runtime.db.session() as session:
+            user = session.get(User, principal.user_id)
+            if user is not None:
+                end_sessions(user)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
@@ -113,6 +124,9 @@ def change_password(request: Request, principal: CurrentPrincipal, session: Sess
         return render(request, "account.html", {"error": error}, principal=principal, status_code=400)
     assert user is not None
     user.password_hash = hash_password(new)
+    # Sessions opened with the old password (another browser, a stolen cookie) end; this one goes on.
+    end_sessions(user)
+    start_session(request.session, user)
     session.add(Event(kind="user.password_changed", actor=principal.username, via="ui", data={}))
     csrf.rotate(request)
     return render(request, "account.html", {"message": "Password changed."}, principal=principal)

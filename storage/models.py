@@ -206,6 +206,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Session cookies are signed, not stored: each carries the generation it was issued under, and raising this
+    # number (sign-out, password change) makes every earlier copy of the user's cookies worthless.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Event(Base):

@@ -221,3 +221,27 @@ def test_download_names_cannot_break_the_header() -> None:
     fallback = header.split('filename="', 1)[1].split('"', 1)[0]
     assert '"' not in fallback and ";" not in fallback
     assert "filename*=UTF-8''fattura%20%22n.1%22Set-Cookie%3A%20x%3D1%3B%C3%A9.pdf" in header
+
+
+def test_signing_out_ends_every_copy_of_the_session_and_a_new_password_ends_the_others(site) -> None:
+    """Session cookies are signed, not stored: a copy taken before sign-out (or before a password change made
+    elsewhere) must stop working all the same."""
+    _runtime, make_client = site
+    client, other = make_client(), make_client()
+    token = sign_in(client, "alice")
+    sign_in(other, "alice")
+    stolen = dict(client.cookies)
+    thief = make_client()
+    thief.cookies.update(stolen)
+    assert thief.get("/api/records").status_code == 200
+    assert client.post("/logout", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert thief.get("/api/records").status_code == 401
+    assert other.get("/api/records").status_code == 401  # signing out signs out everywhere
+    token = sign_in(client, "alice")
+    second = make_client()
+    sign_in(second, "alice")
+    changed = client.post("/account/password", data={"current": PASSWORD, "new": "a brand new passphrase",
+                                                      "confirm": "a brand new passphrase", "csrf_token": token})
+    assert changed.status_code == 200 and "Password changed" in changed.text
+    assert client.get("/api/records").status_code == 200  # the session that changed it goes on
+    assert second.get("/api/records").status_code == 401
