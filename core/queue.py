@@ -94,6 +94,10 @@ class DramatiqDispatcher:
                 priority=0,
                 options={"max_retries": MAX_RETRIES, "throws": (PermanentError,)},
             )
+        # Webhook deliveries share the broker (the ``webhooks`` queue); its actor is woken by commits that write events.
+        from webhooks.dispatch import WebhookDispatcher
+
+        self.webhooks = WebhookDispatcher(runtime, broker)
 
     def _perform(self, document_id: str, stage: str) -> None:
         message = CurrentMessage.get_current_message()
@@ -107,6 +111,9 @@ class DramatiqDispatcher:
     def submit(self, document_id: str, stage: str) -> None:
         queue = self.runtime.registry[stage].queue
         self.actors[queue].send(document_id, stage)
+
+    def queue_names(self) -> list[str]:
+        return sorted({*self.actors, self.webhooks.actor.queue_name})
 
     def worker(self, *, queues: Iterable[str] | None = None, threads: int = 2) -> dramatiq.Worker:
         chosen = set(queues) if queues else None

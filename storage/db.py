@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -69,6 +69,10 @@ class Database:
             raise
         finally:
             session.close()
+
+    def on_session(self, identifier: str, listener: Callable[..., None]) -> None:
+        """Attach a SQLAlchemy session event (``after_commit``…) to every session this database hands out."""
+        event.listen(self._sessions, identifier, listener)
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (idempotent, safe on every start)."""

@@ -1,4 +1,4 @@
-"""``quinte webhooks``: run the dispatcher on its own (for deployments with separate processes)."""
+"""``quinte webhooks``: dispatch passes without the broker, for operators (the workers' actor does it otherwise)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ webhooks_app = typer.Typer(no_args_is_help=True, help="Webhook deliveries and sc
 
 @webhooks_app.command("dispatch")
 def dispatch(once: Annotated[bool, typer.Option("--once", help="one pass, then exit")] = False) -> None:
-    """Deliver webhook events and run scheduled exports until stopped (safe to run on several machines)."""
+    """Deliver webhook events and run scheduled exports by polling, beside or instead of the actor (safe anywhere)."""
     from core.cli import _logging, _runtime, _settings, _stop_on_signals
     from core.config import ConfigError
     from webhooks.loop import IntegrationLoop

@@ -17,8 +17,12 @@ class WebhooksConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    # Seconds between two passes of the loop when nothing is due.
+    # Seconds between two passes of `quinte webhooks dispatch`; also how soon the actor looks again at events held
+    # back behind a transaction that has not committed yet.
     interval_seconds: float = Field(2.0, gt=0, le=3600)
+    # Seconds between two safety messages to the dispatch actor (commits and backoff wake it; this catches a lost
+    # message), which also run the scheduled exports that are due.
+    tick_seconds: float = Field(60.0, gt=0, le=3600)
     # A delivery not accepted this long after it was created is dead-lettered (default: three days).
     dead_after_seconds: float = Field(3 * 24 * 3600, gt=0)
     backoff_base_seconds: float = Field(5.0, gt=0)
@@ -29,6 +33,13 @@ class WebhooksConfig(BaseModel):
     gap_grace_seconds: float = Field(300.0, ge=0)
     # A claimed delivery whose sender died is retried after this long.
     claim_seconds: float = Field(120.0, gt=0)
+
+    @model_validator(mode="after")
+    def _claim_outlasts_a_request(self) -> WebhooksConfig:
+        # A sender stops before its claim runs out; a claim shorter than one request would never send anything.
+        if self.claim_seconds <= self.timeout_seconds:
+            raise ValueError("claim_seconds must be longer than timeout_seconds")
+        return self
 
 
 class ExportConfig(BaseModel):

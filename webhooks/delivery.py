@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlparse
 
 import httpx
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import ColumnElement, and_, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from storage.db import Database
@@ -52,9 +52,8 @@ class Claimed:
     body: str
 
 
-def claim_due(db: Database, config: WebhooksConfig, *, now: datetime | None = None) -> list[Claimed]:
-    """Take due deliveries whose record has no earlier pending delivery for the same subscription."""
-    now = now or datetime.now(UTC)
+def sendable() -> ColumnElement[bool]:
+    """Pending, for an active subscription, and not behind an earlier pending delivery of the same record."""
     earlier = aliased(WebhookDelivery)
     blocked = exists().where(and_(
         earlier.subscription_id == WebhookDelivery.subscription_id,
@@ -62,13 +61,18 @@ def claim_due(db: Database, config: WebhooksConfig, *, now: datetime | None = No
         earlier.status == "pending",
         earlier.event_id < WebhookDelivery.event_id,
     ))
+    return and_(WebhookDelivery.status == "pending", WebhookSubscription.active.is_(True), ~blocked)
+
+
+def claim_due(db: Database, config: WebhooksConfig, *, now: datetime | None = None) -> list[Claimed]:
+    """Take due deliveries whose record has no earlier pending delivery for the same subscription."""
+    now = now or datetime.now(UTC)
     with db.session() as session:
         begin_exclusive(session)
         rows = session.execute(
             select(WebhookDelivery, WebhookSubscription)
             .join(WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id)
-            .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now,
-                   WebhookSubscription.active.is_(True), ~blocked)
+            .where(sendable(), WebhookDelivery.next_attempt_at <= now)
             .order_by(WebhookDelivery.event_id).limit(config.batch_size)
             .with_for_update(of=WebhookDelivery, skip_locked=True)
         ).all()
@@ -137,10 +141,17 @@ def _log_outcome(claimed: Claimed, delivery: WebhookDelivery, error: str | None)
 def deliver_due(db: Database, config: WebhooksConfig, client: httpx.Client) -> int:
     """One pass: claim what is due and send it; returns how many attempts were made."""
     claimed = claim_due(db, config)
+    # Stop while the lease still covers a whole request: past it another sender may claim the same rows and the
+    # receiver would get them twice. What is left is due again once the lease runs out.
+    deadline = time.monotonic() + config.claim_seconds - config.timeout_seconds
+    attempts = 0
     for item in claimed:
+        if time.monotonic() > deadline:
+            break
         code, error = send(client, item)
         record_outcome(db, item, code, error, config)
-    return len(claimed)
+        attempts += 1
+    return attempts
 
 
 def retry(session: Session, delivery: WebhookDelivery) -> None:

@@ -1,41 +1,42 @@
-"""The integration loop: outbox to deliveries, deliveries to receivers, scheduled exports; a thread or a command."""
+"""Periodic integration work: a webhook dispatch pass (or a message asking the actor for one) and scheduled exports."""
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from core.runtime import Runtime
 from webhooks.config import exports_config, webhooks_config
-from webhooks.delivery import deliver_due, make_client
+from webhooks.delivery import make_client
+from webhooks.dispatch import dispatch_pass
 from webhooks.exports import run_export
-from webhooks.outbox import enqueue_all
 
 log = logging.getLogger("quinte.webhooks")
 
 
 class IntegrationLoop:
-    """One pass enqueues new events, sends what is due (repeatedly, so one record's events follow each other
-    promptly) and runs due exports. Several loops may run at once (``quinte up`` and ``quinte webhooks dispatch``
-    on other machines): rows are claimed with locks, deliveries are unique per subscription and event."""
+    """Each tick runs the scheduled exports that are due, and either a dispatch pass right here (``quinte webhooks
+    dispatch``, every ``interval_seconds``) or, given ``wake``, a message to the dispatch actor: the slow safety tick
+    of ``quinte up`` and ``quinte worker`` (every ``tick_seconds``), so no delivery depends on one message surviving.
+    Several loops may run at once: rows are claimed with locks, deliveries are unique per subscription and event."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, *, wake: Callable[[], None] | None = None) -> None:
         self.runtime = runtime
         # Validated up front: a wrong section stops the start, not the first pass an hour later.
         self.config = webhooks_config(runtime.config)
         self.exports = exports_config(runtime.config)
-        self.client = make_client(self.config)
+        self.wake = wake
+        self.every = self.config.tick_seconds if wake else self.config.interval_seconds
+        self.client = make_client(self.config) if wake is None else None
 
     def run_once(self) -> int:
-        """Returns how many delivery attempts were made."""
-        db = self.runtime.db
-        enqueue_all(db, self.config)
+        """Returns how many delivery attempts were made here (none when the actor was asked instead)."""
         attempts = 0
-        for _ in range(100):  # bounded: a receiver that always fails must not starve the exports
-            sent = deliver_due(db, self.config, self.client)
-            attempts += sent
-            if not sent:
-                break
+        if self.client is not None:
+            attempts = dispatch_pass(self.runtime.db, self.config, self.client).attempts
+        elif self.wake is not None:
+            self.wake()
         for export in self.exports:
             run_export(self.runtime, export)
         return attempts
@@ -46,10 +47,11 @@ class IntegrationLoop:
             try:
                 self.run_once()
             except Exception:
-                # A database hiccup must not end the thread; the next pass starts over from the cursors.
+                # A database or broker hiccup must not end the thread; the next tick starts over from the cursors.
                 log.exception("integration loop pass failed")
-            stop.wait(self.config.interval_seconds)
-        self.client.close()
+            stop.wait(self.every)
+        if self.client is not None:
+            self.client.close()
         log.info("integration loop stopped")
 
     def start(self, stop: threading.Event) -> threading.Thread:
