@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
+    from core.after_validation import Validated
     from core.context import StageContext
 
 
@@ -17,6 +18,8 @@ class NoParams(BaseModel):
 
 
 StageFunction = Callable[["StageContext", Any], None]
+# A post-validation stage's effect on one validated record, inside the caller's transaction (core/after_validation.py).
+ValidatedEffect = Callable[["Validated", Any], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +31,9 @@ class StageSpec:
     params: type[BaseModel]
     queue: str = "default"
     description: str = ""
+    # Set for stages that act on validated records (register, payable, contracts): the one place their effect is
+    # written, run by the stage for records validated automatically and by approval for the others.
+    on_validated: ValidatedEffect | None = None
 
 
 class StageRegistry:

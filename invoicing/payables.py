@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.after_validation import run_for_validated_records
 from core.config import PipelinesConfig
 from core.context import StageContext
 from ingest.sniff import P7M
@@ -240,9 +241,9 @@ def create_payable_for_record(session: Session, record_id: str, *, config: Pipel
                               store: ObjectStore | None = None, actor: str = "system") -> Payable | None:
     """The payable of a record, created once; None when the record is not a validated invoice or cannot be booked.
 
-    Called by the `payable` stage and by the approve endpoint inside its transaction (after protocol
-    registration), so approval, registration and booking commit together. Why a record is not booked is
-    written to the audit log as ``payable.not_booked``.
+    Called through ``core.after_validation`` (invoicing/order_match.py) by the `payable` stage and by approval
+    inside its transaction (after protocol registration), so approval, registration and booking commit together.
+    Why a record is not booked is written to the audit log as ``payable.not_booked``.
     """
     record = session.get(Record, record_id)
     if record is None or record.status != "validated" or record.doc_type not in PAYABLE_TYPES:
@@ -279,12 +280,13 @@ def set_hold(session: Session, payable: Payable, *, hold: bool, reason: str | No
 class PayableParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # Match each invoice to its purchase order (and delivery notes) when it is booked; the quantity and price
+    # tolerances are the `contracts:` section's (`tolerances`, or `pipeline_tolerances` for this pipeline).
+    match_orders: bool = True
+    # True: an invoice with no order is held and sent to review; False: it is booked and the missing order reported.
+    require_order: bool = False
+
 
 def payable_stage(ctx: StageContext, params: PayableParams) -> None:
     """Book every validated invoice and credit note of the document; others wait for a reviewer's approval."""
-    with ctx.session() as session:
-        record_ids = list(session.scalars(select(Record.id).where(Record.document_id == ctx.document_id,
-                                                                  Record.status == "validated")))
-    for record_id in record_ids:
-        with ctx.session() as session:
-            create_payable_for_record(session, record_id, config=ctx.runtime.config, store=ctx.store)
+    run_for_validated_records(ctx, "payable")

@@ -5,15 +5,14 @@ from __future__ import annotations
 import logging
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
 
+from core.after_validation import Validated, run_for_validated_records
 from core.context import StageContext
 from core.errors import PermanentError
 from protocol.config import registers_of
 from protocol.models import ProtocolEntry
 from protocol.service import DayClosed, register_record
 from protocol.stamp import archive_stamped_copy
-from storage.models import Record
 
 log = logging.getLogger("quinte.protocol")
 
@@ -28,17 +27,20 @@ class RegisterParams(BaseModel):
     stamp: bool = True
 
 
+def register_validated(validated: Validated, params: RegisterParams) -> ProtocolEntry | None:
+    """Protocol one validated record in the caller's transaction; at most once per register."""
+    return register_record(validated.session, validated.record_id, validated.actor,
+                           config=validated.runtime.config, register_code=params.register_code)
+
+
 def register_stage(ctx: StageContext, params: RegisterParams) -> None:
     """Register every validated record of the document; records waiting for review are registered on approval."""
-    with ctx.session() as session:
-        record_ids = list(session.scalars(select(Record.id).where(Record.document_id == ctx.document_id,
-                                                                  Record.status == "validated")))
-    for record_id in record_ids:
-        try:
-            entry = register_record(ctx.runtime, record_id, "system", register_code=params.register_code)
-        except DayClosed as exc:
-            raise PermanentError(str(exc), code="protocol_day_closed") from exc
-        if entry is not None and params.stamp:
+    try:
+        entries = run_for_validated_records(ctx, "register")
+    except DayClosed as exc:
+        raise PermanentError(str(exc), code="protocol_day_closed") from exc
+    for entry in entries.values():
+        if isinstance(entry, ProtocolEntry) and params.stamp:
             _stamp(ctx, entry)
 
 

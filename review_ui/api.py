@@ -12,13 +12,12 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 from sqlalchemy import and_, or_, select
 
-from contracts.register import register_contract
+from core.after_validation import after_validation
 from core.records import record_json, touch
 from extract.memory import learn_from_correction
 from extract.routing import record_amount
 from ingest.intake import accept_file, display_name, record_oversized
-from invoicing.payables import create_payable_for_record
-from protocol.service import ProtocolError, register_record, summary
+from protocol.service import ProtocolError
 from review_ui import locks
 from review_ui.auth import Principal, authenticate
 from review_ui.deps import RuntimeDep, SessionDep, require
@@ -227,20 +226,15 @@ def _check_approval_limit(session: SessionDep, record_id: str, principal: Princi
 def approve(record_id: str, body: Decision, session: SessionDep, principal: Reviewer,
             request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     _check_approval_limit(session, record_id, principal, runtime)
-    result = _decide(record_id, body, session, principal, "validated", request)
-    # An automatic protocol register numbers the approved record in this same transaction (issue 6).
+    _decide(record_id, body, session, principal, "validated", request)
+    # The pipeline's post-route stages (protocol register, payable and order matching, contracts register) act
+    # on the approved record in this same transaction, exactly as they do for records validated automatically.
     try:
-        entry = register_record(session, record_id, principal.username, config=runtime.config)
+        after_validation(session, runtime, record_id, principal.username)
     except ProtocolError as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, f"cannot be protocolled: {exc}") from exc
-    if entry is not None:
-        result["protocol"] = summary(entry)
-    # A validated invoice or credit note becomes a payable in the same transaction (issue 7).
-    create_payable_for_record(session, record_id, config=runtime.config, store=runtime.store,
-                              actor=principal.username)
-    # A validated contract, order or delivery note enters the contracts register (issue 8).
-    register_contract(session, record_id)
-    return result
+    record, document = _get_record(session, record_id)
+    return record_json(record, document)  # with its protocol number, or back in review when its order differs
 
 
 @router.post("/records/{record_id}/reject", tags=["review"])
