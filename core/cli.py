@@ -103,8 +103,10 @@ def watch() -> None:
     runtime = _runtime(_settings())
     dispatcher = make_dispatcher(runtime)
     stop = _stop_on_signals()
-    # The one watcher of a deployment also re-sends documents whose messages were lost (idle over 40 minutes).
-    threading.Thread(target=sweep_stalled, args=(runtime, dispatcher, stop), name="sweeper", daemon=True).start()
+    # The one watcher of a deployment also re-sends documents whose messages were lost (idle QUINTE_STALL_SECONDS).
+    threading.Thread(target=sweep_stalled, args=(runtime, dispatcher, stop), name="sweeper", daemon=True,
+                     kwargs={"idle_seconds": runtime.settings.stall_seconds,
+                             "every": runtime.settings.sweep_seconds}).start()
     # …and runs the deployment's schedules: the daily protocol register and contract deadline events.
     threading.Thread(target=run_daily_scheduler, args=(runtime, stop), name="protocol-daily", daemon=True).start()
     threading.Thread(target=run_deadline_scanner, args=(runtime, stop), name="contract-deadlines", daemon=True).start()
@@ -118,8 +120,9 @@ def worker(queues: Annotated[list[str] | None, typer.Option("--queues", help="qu
            max_memory_mb: Annotated[int | None, typer.Option(
                min=256, envvar="QUINTE_WORKER_MAX_MEMORY_MB",
                help="address-space limit of this worker and its OCR/render children, in MB")] = None) -> None:
-    """A worker consuming stage messages from the configured broker."""
+    """A worker consuming stage and webhook-dispatch messages from the configured broker."""
     from core.queue import DramatiqDispatcher, make_broker
+    from core.services import start_integration_tick
 
     _logging()
     if max_memory_mb:
@@ -129,9 +132,12 @@ def worker(queues: Annotated[list[str] | None, typer.Option("--queues", help="qu
     stop = _stop_on_signals()
     running = dispatcher.worker(queues=queues, threads=threads)
     running.start()
-    console.print(f"worker consuming {', '.join(queues or sorted(runtime.registry.queues()))}")
+    tick = start_integration_tick(runtime, dispatcher, stop, queues=queues)  # only with the webhooks queue
+    console.print(f"worker consuming {', '.join(queues or dispatcher.queue_names())}")
     stop.wait()
     running.stop()
+    if tick is not None:
+        tick.join(timeout=15)
     runtime.close()
 
 

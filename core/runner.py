@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from core.context import StageContext
 from core.errors import PermanentError
+from core.fault_hooks import hold_after
 from core.runtime import Runtime
 from storage.models import Document, Event, Record, StageRun
 
@@ -67,6 +68,7 @@ def run_stage(runtime: Runtime, document_id: str, stage_name: str, *, attempt: i
     if out_of_memory:
         _fail_out_of_memory(runtime, run_id, started, document_id, stage_name)
         return None
+    hold_after(stage_name, document_id)  # a no-op unless a fault test asks for it (core/fault_hooks.py)
     _finish(runtime, run_id, started, "done", None)
     return pipeline.next_stage(stage_name)
 

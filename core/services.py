@@ -6,11 +6,11 @@ import contextlib
 import logging
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from core.queue import DramatiqDispatcher, make_broker
 from core.runner import first_unfinished_stage
@@ -41,10 +41,27 @@ def serve_app(app: object, host: str, port: int) -> None:
     GracefulServer(uvicorn.Config(app, host=host, port=port, log_level="info")).run()  # type: ignore[arg-type]
 
 
+def unfinished_documents(runtime: Runtime) -> set[str]:
+    """Documents whose pipeline has not yet run its last stage and that did not fail.
+
+    Not only records still ``processing``: a record is ``validated`` or ``needs_review`` once route has run, before
+    register and payable, and the messages of those stages can be lost as well (a broker restarted without
+    persistence loses every queued and delayed message).
+    """
+    failed = (exists().where(Record.document_id == Document.id, Record.status == "failed")
+              | exists().where(StageRun.document_id == Document.id, StageRun.status == "failed"))
+    found: set[str] = set()
+    with runtime.db.session() as session:
+        for name, pipeline in runtime.config.pipelines.items():
+            last_done = exists().where(StageRun.document_id == Document.id, StageRun.status == "done",
+                                       StageRun.stage == pipeline.stage_names[-1])
+            found.update(session.scalars(select(Document.id).where(Document.pipeline == name, ~last_done, ~failed)))
+    return found
+
+
 def recover_unfinished(runtime: Runtime, dispatcher: DramatiqDispatcher) -> int:
     """Re-send documents a crash left half-done; stages are idempotent, so re-running is safe."""
-    with runtime.db.session() as session:
-        document_ids = set(session.scalars(select(Record.document_id).where(Record.status == "processing")))
+    document_ids = unfinished_documents(runtime)
     for document_id in sorted(document_ids):
         stage = first_unfinished_stage(runtime, document_id)
         if stage is not None:
@@ -54,15 +71,22 @@ def recover_unfinished(runtime: Runtime, dispatcher: DramatiqDispatcher) -> int:
     return len(document_ids)
 
 
-def recover_stalled(runtime: Runtime, dispatcher: DramatiqDispatcher, *, idle_seconds: float) -> int:
-    """Re-send documents still processing with no stage activity for ``idle_seconds`` (a lost message).
+def recover_stalled(runtime: Runtime, dispatcher: DramatiqDispatcher, *, idle_seconds: float,
+                    resent_at: dict[str, datetime] | None = None) -> int:
+    """Re-send unfinished documents with no stage started for ``idle_seconds`` (a lost message).
 
-    With a real broker messages survive a crash, but a message sent after its stage's last retry can still be
-    lost; stages are idempotent, so re-sending a document that was merely slow does no harm.
+    With a real broker messages survive a worker's crash, but a message sent after its stage's last retry can still
+    be lost, and a Redis without persistence loses them all on a restart; stages are idempotent, so re-sending a
+    document that was merely slow does no harm. ``resent_at`` (kept by the sweeper between calls) counts a re-send
+    as activity: a document waiting behind a backlog is sent again once per ``idle_seconds``, not on every sweep.
     """
-    cutoff = datetime.now(UTC) - timedelta(seconds=idle_seconds)
+    now = datetime.now(UTC)
+    cutoff = now - timedelta(seconds=idle_seconds)
+    resent_at = {} if resent_at is None else resent_at
+    for document_id in [d for d, moment in resent_at.items() if moment < cutoff]:
+        del resent_at[document_id]  # old enough not to matter any more
+    candidates = unfinished_documents(runtime)
     with runtime.db.session() as session:
-        candidates = set(session.scalars(select(Record.document_id).where(Record.status == "processing")))
         last_activity = dict(session.execute(
             select(StageRun.document_id, func.max(StageRun.started_at))
             .where(StageRun.document_id.in_(candidates)).group_by(StageRun.document_id)
@@ -72,10 +96,13 @@ def recover_stalled(runtime: Runtime, dispatcher: DramatiqDispatcher, *, idle_se
     resent = 0
     for document_id in sorted(candidates):
         moment = last_activity.get(document_id) or created.get(document_id)
-        if moment is not None and (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) < cutoff:
+        if moment is None or document_id in resent_at:
+            continue
+        if (moment if moment.tzinfo else moment.replace(tzinfo=UTC)) < cutoff:
             stage = first_unfinished_stage(runtime, document_id)
             if stage is not None:
                 dispatcher.submit(document_id, stage)
+                resent_at[document_id] = now
                 resent += 1
     if resent:
         log.warning("re-sent %d documents that made no progress for %.0f s", resent, idle_seconds)
@@ -85,11 +112,22 @@ def recover_stalled(runtime: Runtime, dispatcher: DramatiqDispatcher, *, idle_se
 def sweep_stalled(runtime: Runtime, dispatcher: DramatiqDispatcher, stop: threading.Event, *,
                   idle_seconds: float = 40 * 60, every: float = 300) -> None:
     """Run ``recover_stalled`` now and then until ``stop`` (one sweeper per deployment: ``quinte watch``)."""
+    resent_at: dict[str, datetime] = {}
     while not stop.wait(every):
         try:
-            recover_stalled(runtime, dispatcher, idle_seconds=idle_seconds)
+            recover_stalled(runtime, dispatcher, idle_seconds=idle_seconds, resent_at=resent_at)
         except Exception:
             log.exception("stalled-document sweep failed; will try again")
+
+
+def start_integration_tick(runtime: Runtime, dispatcher: DramatiqDispatcher, stop: threading.Event, *,
+                           queues: Iterable[str] | None = None) -> threading.Thread | None:
+    """In a process that consumes the webhooks queue: the actor's slow safety tick and the scheduled exports."""
+    from webhooks.loop import IntegrationLoop
+
+    if queues and dispatcher.webhooks.actor.queue_name not in queues:
+        return None
+    return IntegrationLoop(runtime, wake=dispatcher.webhooks.wake).start(stop)
 
 
 def drop_samples(runtime: Runtime, count: int) -> None:
@@ -112,12 +150,10 @@ def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
     from core.cli import _print_admin_password
     from protocol.daily import run_daily_scheduler
     from review_ui.app import create_app
-    from webhooks.loop import IntegrationLoop
 
-    integration = IntegrationLoop(runtime)  # validates the webhooks:/exports: sections before anything starts
     _print_admin_password(runtime)
     dispatcher = DramatiqDispatcher(runtime, make_broker(runtime.settings.broker_url))
-    worker = dispatcher.worker(threads=threads)
+    worker = dispatcher.worker(threads=threads)  # the stage queues and the webhook dispatcher's
     worker.start()
     recover_unfinished(runtime, dispatcher)
     stop = threading.Event()
@@ -125,7 +161,7 @@ def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
     watcher.ensure_folders()
     watcher_thread = threading.Thread(target=watcher.run, args=(stop,), name="watcher", daemon=True)
     watcher_thread.start()
-    integration_thread = integration.start(stop)  # webhook deliveries and scheduled exports
+    integration_thread = start_integration_tick(runtime, dispatcher, stop)
     # The daily protocol register is produced after midnight for every register (catching up on missed days).
     threading.Thread(target=run_daily_scheduler, args=(runtime, stop), name="protocol-daily", daemon=True).start()
     threading.Thread(target=run_deadline_scanner, args=(runtime, stop), name="contract-deadlines", daemon=True).start()
@@ -139,6 +175,7 @@ def run_all_in_one(runtime: Runtime, *, samples: int, threads: int) -> None:
     finally:
         stop.set()
         watcher_thread.join(timeout=5)
-        integration_thread.join(timeout=15)  # lets an in-flight delivery finish and be recorded
-        worker.stop()
+        if integration_thread is not None:
+            integration_thread.join(timeout=15)  # lets a running scheduled export finish
+        worker.stop()  # lets an in-flight delivery finish and be recorded
         runtime.close()

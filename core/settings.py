@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     # Where generated files live that are not documents (model caches, renders).
     var_dir: Path = Path("var")
     fatturapa_schema: Path | None = None
+    # `quinte watch` re-sends an unfinished document with no stage started for this long (its message was lost, e.g.
+    # by a broker that restarted without persistence), checking every `sweep_seconds`. Longer than the slowest stage.
+    stall_seconds: float = Field(40 * 60, gt=0)
+    sweep_seconds: float = Field(300, gt=0)
 
     @field_validator("admin_password", "secret_key")
     @classmethod

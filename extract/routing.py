@@ -72,13 +72,19 @@ def route_stage(ctx: StageContext, params: RouteParams) -> None:
         problems = [f"page {number}: {problem}" for number, problem in session.execute(
             select(Page.number, Page.problem).where(Page.document_id == ctx.document_id, Page.problem.is_not(None))
         )]
-        records = session.scalars(select(Record).where(Record.document_id == ctx.document_id)).all()
+        # Locked: a duplicate message (a redelivery, a re-send by the sweeper) running at the same time waits here
+        # and then finds the decision made.
+        records = session.scalars(select(Record).where(Record.document_id == ctx.document_id)
+                                  .with_for_update()).all()
         for record in records:
             if record.status in {"validated", "rejected", "failed"}:
                 continue
             reasons = routing_reasons(record, params=params, accepted_types=ctx.pipeline.doc_types,
                                       page_problems=problems)
-            record.status = "needs_review" if reasons else "validated"
+            status = "needs_review" if reasons else "validated"
+            if (record.status, record.reasons) == (status, reasons):
+                continue  # a repeated run: nothing changed, so no second event for webhooks to deliver
+            record.status = status
             record.reasons = reasons
             touch(record)
             session.add(Event(kind=f"record.{record.status}", document_id=ctx.document_id, record_id=record.id,

@@ -19,17 +19,22 @@ from pathlib import Path
 import pytest
 import redis
 from PIL import Image
+from reportlab.pdfgen import canvas
 from sqlalchemy import func
 from sqlalchemy import select as sql_select
 
+from core.context import StageContext
+from core.fault_hooks import ENV as HOLD_ENV
 from core.queue import DramatiqDispatcher, make_broker
 from core.runner import first_unfinished_stage
 from core.runtime import Runtime, build_runtime
+from extract.routing import RouteParams, route_stage
 from ingest.intake import accept_file
 from invoicing.models import Payable
 from protocol.models import ProtocolEntry
 from storage.models import Event, FieldRow, Record, StageRun
 from tests.conftest import REPO, S3_KEY, S3_SECRET, free_port, make_settings
+from tests.integration.protocol_helpers import stored_record
 
 REDIS_URL = "redis://127.0.0.1:6379/11"  # a database of its own: other suites flush 7
 XML_SAMPLES = ["invoice-b2g.xml", "invoice-credit-note.xml", "invoice-despatch.xml", "invoice-hotel-complex.xml"]
@@ -201,15 +206,19 @@ def statuses(runtime: Runtime, document_ids: list[str]) -> list[str]:
         return list(session.scalars(sql_select(Record.status).where(Record.document_id.in_(document_ids))))
 
 
-def all_finished(runtime: Runtime, document_ids: list[str]) -> bool:
-    """Every document failed or ran its last stage (a record is ``validated`` before register and payable run)."""
-    found = statuses(runtime, document_ids)
-    if len(found) < len(document_ids) or "processing" in found:
-        return False
+def finished(runtime: Runtime, document_ids: list[str]) -> set[str]:
+    """The documents that failed or ran their last stage (a record is ``validated`` before register and payable)."""
     with runtime.db.session() as session:
-        failed = set(session.scalars(sql_select(Record.document_id).where(Record.document_id.in_(document_ids),
-                                                                          Record.status == "failed")))
-    return all(d in failed or first_unfinished_stage(runtime, d) is None for d in document_ids)
+        rows = session.execute(sql_select(Record.document_id, Record.status)
+                               .where(Record.document_id.in_(document_ids))).all()
+    with_records = {document_id for document_id, _ in rows}
+    processing = {document_id for document_id, status in rows if status == "processing"}
+    failed = {document_id for document_id, status in rows if status == "failed"}
+    return {d for d in with_records - processing if d in failed or first_unfinished_stage(runtime, d) is None}
+
+
+def all_finished(runtime: Runtime, document_ids: list[str]) -> bool:
+    return finished(runtime, document_ids) == set(document_ids)
 
 
 def submit_files(runtime: Runtime, pipeline: str, files: list[tuple[str, bytes]]) -> list[str]:
@@ -224,8 +233,11 @@ def submit_files(runtime: Runtime, pipeline: str, files: list[tuple[str, bytes]]
     return ids
 
 
-def xml_files(shared_data: Path) -> list[tuple[str, bytes]]:
-    return [(name, (shared_data / "fatturapa" / "samples" / name).read_bytes()) for name in XML_SAMPLES]
+def xml_files(shared_data: Path, copies: int = 1) -> list[tuple[str, bytes]]:
+    """The e-invoice samples; each further copy differs by a trailing comment, so it is a document of its own."""
+    samples = [(name, (shared_data / "fatturapa" / "samples" / name).read_bytes()) for name in XML_SAMPLES]
+    return [(f"{copy}-{name}" if copy else name, data + (f"\n<!-- copy {copy} -->\n".encode() if copy else b""))
+            for copy in range(copies) for name, data in samples]
 
 
 def png(seed: int, size: tuple[int, int] = (300, 200), mode: str = "L") -> bytes:
@@ -247,19 +259,24 @@ def assert_no_effect_twice(runtime: Runtime, document_ids: list[str]) -> None:
                                    .group_by(ProtocolEntry.record_id)).all()
         payables = session.execute(sql_select(Payable.record_id, func.count()).where(Payable.record_id.in_(record_ids))
                                    .group_by(Payable.record_id)).all()
-        events = session.execute(sql_select(Event.record_id, func.count())
-                                 .where(Event.record_id.in_(record_ids), Event.kind == "record.validated")
-                                 .group_by(Event.record_id)).all()
+        # Every event a webhook would deliver (record.validated, protocol.registered, payable.created, …) once.
+        repeated = session.execute(sql_select(Event.record_id, Event.kind, func.count())
+                                   .where(Event.record_id.in_(record_ids)).group_by(Event.record_id, Event.kind)
+                                   .having(func.count() > 1)).all()
+        validated_events = set(session.scalars(sql_select(Event.record_id).where(
+            Event.record_id.in_(record_ids), Event.kind == "record.validated")))
         fields = session.execute(sql_select(FieldRow.record_id, FieldRow.name, func.count())
                                  .where(FieldRow.record_id.in_(record_ids))
                                  .group_by(FieldRow.record_id, FieldRow.name)).all()
-        registered = session.scalars(sql_select(Event.record_id).where(Event.record_id.in_(record_ids),
-                                                                       Event.kind == "protocol.registered")).all()
+        numbers = session.execute(sql_select(ProtocolEntry.register, ProtocolEntry.year, ProtocolEntry.number,
+                                             func.count()).group_by(ProtocolEntry.register, ProtocolEntry.year,
+                                                                    ProtocolEntry.number)).all()
     assert all(count == 1 for _, count in protocol), protocol
+    assert all(count == 1 for *_, count in numbers), f"a protocol number was given twice: {numbers}"
     assert all(count == 1 for _, count in payables), payables
-    assert all(count == 1 for _, count in events), events
+    assert repeated == [], f"events written twice: {repeated}"
+    assert validated_events == validated
     assert all(count == 1 for *_, count in fields), fields
-    assert len(registered) == len(set(registered)), "a protocol.registered event was sent twice"
     assert {record_id for record_id, _ in protocol} == validated, "every validated invoice is protocolled once"
     assert {record_id for record_id, _ in payables} == validated
 
@@ -293,6 +310,84 @@ def test_worker_killed_mid_ocr_is_replaced_and_every_document_completes_once(
     assert "failed" not in statuses(runtime, ids), statuses(runtime, ids)
     assert statuses(runtime, ids).count("validated") >= len(XML_SAMPLES)
     assert_no_effect_twice(runtime, ids)
+
+
+def invoice_pdf(number: str) -> bytes:
+    """A born-digital invoice: its text layer spares an OCR run, so extraction starts within seconds."""
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer, pagesize=(595, 842))
+    sheet.setFont("Helvetica", 12)
+    lines = ["Acme S.r.l.", "Via Roma 1, 20100 Milano", "P.IVA IT01234567897", f"Fattura n. {number}",
+             "Data 14/03/2026", "Imponibile 1.000,00", "IVA 22% 220,00", "Totale EUR 1.220,00"]
+    for index, line in enumerate(lines):
+        sheet.drawString(72, 760 - 22 * index, line)
+    sheet.showPage()
+    sheet.save()
+    return buffer.getvalue()
+
+
+def running_in(runtime: Runtime, stage: str) -> list[str]:
+    """Documents with a run of ``stage`` started and not finished (held, or orphaned by a killed worker)."""
+    with runtime.db.session() as session:
+        return list(session.scalars(sql_select(StageRun.document_id)
+                                    .where(StageRun.stage == stage, StageRun.status == "running")))
+
+
+@pytest.mark.slow
+def test_worker_killed_inside_extraction_and_registration_then_every_document_completes_once(
+        base_env: dict[str, str], processes: Processes, runtime_for: Callable[[dict[str, str]], Runtime],
+        shared_data: Path) -> None:
+    runtime = runtime_for(base_env)
+    # The documented test hook holds the first extraction and the first registration after their work is
+    # committed and before the run is recorded done: a restarted worker runs both again over their own effects.
+    first = processes.start(dict(base_env, **{HOLD_ENV: "extract,register"}), "worker", "--threads", "2")
+    scanned = submit_files(runtime, "passive_invoices", [("fattura-5573.pdf", invoice_pdf("5573"))])
+    wait_until(lambda: "holding extract" in processes.log(first), 120, "the extraction to be held")
+    assert running_in(runtime, "extract") == scanned
+    e_invoices = submit_files(runtime, "passive_invoices", xml_files(shared_data))  # the worker's other thread
+    wait_until(lambda: "holding register" in processes.log(first), 120, "a registration to be held")
+    registering = running_in(runtime, "register")
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=10)
+    with runtime.db.session() as session:
+        extracted = session.scalar(sql_select(func.count()).select_from(FieldRow).join(Record)
+                                   .where(Record.document_id == scanned[0]))
+        registered = session.scalar(sql_select(func.count()).select_from(ProtocolEntry)
+                                    .where(ProtocolEntry.document_id.in_(registering)))
+    assert extracted and registered == 1, "the held stages had not written their effects"
+
+    ids = scanned + e_invoices
+    second = processes.start(base_env, "worker", "--threads", "2")
+    # The dead worker's messages return once its heartbeat is 30 s old.
+    wait_until(lambda: all_finished(runtime, ids), 240, "every document to finish after the restart")
+    assert second.poll() is None
+    assert "failed" not in statuses(runtime, ids), statuses(runtime, ids)
+    assert_no_effect_twice(runtime, ids)
+    with runtime.db.session() as session:
+        for stage, document_id in (("extract", scanned[0]), ("register", registering[0])):
+            runs = sorted(session.scalars(sql_select(StageRun.status).where(StageRun.document_id == document_id,
+                                                                            StageRun.stage == stage)))
+            assert runs == ["done", "running"], f"{stage} was not run again after the kill: {runs}"
+
+
+def test_a_repeated_route_run_changes_nothing_and_says_nothing_twice(
+        runtime_factory: Callable[..., Runtime]) -> None:
+    """What a redelivered or re-sent route message does: the record is routed once, with one event for webhooks."""
+    runtime = runtime_factory()
+    record_id = stored_record(runtime.db, status="processing")
+    with runtime.db.session() as session:
+        document_id = session.get(Record, record_id).document_id  # type: ignore[union-attr]
+    context = StageContext(runtime=runtime, document_id=document_id,
+                           pipeline=runtime.config.pipeline("passive_invoices"))
+    params = RouteParams(required={"invoice": ["iban"]})  # a reason to stop for review: no IBAN was read
+    for _ in range(2):
+        route_stage(context, params)
+    with runtime.db.session() as session:
+        record = session.get(Record, record_id)
+        kinds = session.scalars(sql_select(Event.kind).where(Event.record_id == record_id)).all()
+        assert record is not None and (record.status, record.reasons) == ("needs_review", ["iban was not found"])
+        assert record.version == 2, "the repeated run changed the record again"
+    assert kinds == ["record.needs_review"]
 
 
 def test_worker_with_a_memory_limit_fails_a_bomb_and_stays_up(
@@ -439,3 +534,111 @@ def test_in_process_mode_killed_and_restarted_picks_up_unfinished_documents(
         assert len(ids) == 3 and not any(p.is_file() for p in inbox.iterdir()), "every inbox file taken once"
     finally:
         runtime.close()
+
+
+# --------------------------------------------------------------------------- the machine's brokers restarted
+# This machine and CI each have their own Redis and RabbitMQ, so these tests stop and start the real services. They
+# keep each outage to seconds and always leave the service answering, since the rest of the suite needs it.
+
+REDIS_START = ["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1", "--port", "6379", "--save", "",
+               "--appendonly", "no", "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"]
+# The sweeper (`quinte watch`) re-sends a document idle this long; longer than any queue wait of these small batches.
+STALL_ENV = {"QUINTE_STALL_SECONDS": "20", "QUINTE_SWEEP_SECONDS": "2"}
+
+
+def redis_answers() -> bool:
+    try:
+        return bool(redis.Redis(port=6379, socket_timeout=1, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def restart_redis(while_down: Callable[[], None]) -> None:
+    """Stop Redis, which keeps nothing on disk here (every queued message is lost), and start it again."""
+    try:
+        subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True, timeout=30)
+        wait_until(lambda: not redis_answers(), 15, "Redis to stop")
+        while_down()
+    finally:
+        if not redis_answers():
+            subprocess.run(REDIS_START, capture_output=True, timeout=30, check=True)
+        wait_until(redis_answers, 30, "Redis to answer again")
+
+
+def rabbitmqctl(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=180)
+
+
+def restart_rabbitmq(while_down: Callable[[], None]) -> None:
+    """Stop the RabbitMQ application (durable queues and persistent messages survive) and start it again."""
+    try:
+        stopped = rabbitmqctl("stop_app")
+        assert stopped.returncode == 0, stopped.stderr
+        while_down()
+    finally:
+        if rabbitmqctl("start_app").returncode != 0:  # the node itself went away: start it from scratch
+            rabbitmqctl("stop")
+            subprocess.run(["rabbitmq-server", "-detached"], capture_output=True, timeout=60)
+        waited = rabbitmqctl("await_startup")
+        assert waited.returncode == 0, waited.stderr
+
+
+@pytest.fixture
+def amqp_url() -> Iterator[str]:
+    """A virtual host of its own: other suites purge the default one's queues, and stray messages stay out."""
+    vhost = f"quinte-faults-{uuid.uuid4().hex[:8]}"
+    for command in (("add_vhost", vhost), ("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")):
+        done = rabbitmqctl(*command)
+        assert done.returncode == 0, done.stderr
+    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    rabbitmqctl("delete_vhost", vhost)
+
+
+def under_way(runtime: Runtime, document_ids: list[str]) -> bool:
+    """An e-invoice has been read: the batch has started and most of its stage messages are yet to come."""
+    with runtime.db.session() as session:
+        return bool(session.scalar(sql_select(func.count()).select_from(StageRun).where(
+            StageRun.document_id.in_(document_ids), StageRun.stage == "fatturapa", StageRun.status == "done")))
+
+
+def run_batch_through_a_broker_restart(env: dict[str, str], processes: Processes, runtime: Runtime,
+                                       shared_data: Path,
+                                       restart: Callable[[Callable[[], None]], None]) -> tuple[list[str], str]:
+    """A worker and the sweeper on a batch of e-invoices; the broker restarts once the batch is under way.
+
+    Returns the documents and the sweeper's log, after asserting every document completed exactly once.
+    """
+    worker = processes.start(env, "worker", "--threads", "2")
+    watcher = processes.start(env, "watch")
+    ids = submit_files(runtime, "passive_invoices", xml_files(shared_data, copies=3))
+    wait_until(lambda: under_way(runtime, ids), 120, "the batch to be under way")
+
+    def while_down() -> None:
+        time.sleep(2)
+        assert not all_finished(runtime, ids), "the batch finished before the broker went down"
+
+    restart(while_down)
+    wait_until(lambda: all_finished(runtime, ids), 180, "every document to finish after the broker restart")
+    assert worker.poll() is None and watcher.poll() is None, "a process died with the broker"
+    assert "failed" not in statuses(runtime, ids), statuses(runtime, ids)
+    assert "validated" in statuses(runtime, ids)  # registered and booked: the whole chain ran
+    assert_no_effect_twice(runtime, ids)
+    return ids, processes.log(watcher)
+
+
+@pytest.mark.slow
+def test_redis_restarted_mid_batch_the_sweeper_resends_what_was_lost(
+        base_env: dict[str, str], processes: Processes, runtime_for: Callable[[dict[str, str]], Runtime],
+        shared_data: Path) -> None:
+    env = dict(base_env, **STALL_ENV)
+    runtime = runtime_for(env)
+    _ids, sweeper_log = run_batch_through_a_broker_restart(env, processes, runtime, shared_data, restart_redis)
+    assert "made no progress" in sweeper_log, "nothing was lost with the queue? then this tests nothing"
+
+
+@pytest.mark.slow
+def test_rabbitmq_restarted_mid_batch(base_env: dict[str, str], amqp_url: str, processes: Processes,
+                                      runtime_for: Callable[[dict[str, str]], Runtime], shared_data: Path) -> None:
+    env = dict(base_env, QUINTE_BROKER_URL=amqp_url, **STALL_ENV)
+    runtime = runtime_for(env)
+    run_batch_through_a_broker_restart(env, processes, runtime, shared_data, restart_rabbitmq)

@@ -12,9 +12,10 @@ from pathlib import Path
 import pika
 import pytest
 import redis
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from core.queue import DramatiqDispatcher, make_broker
+from core.runner import first_unfinished_stage
 from core.runtime import Runtime, build_runtime
 from ingest.intake import accept_file
 from storage.models import Record, StageRun
@@ -59,7 +60,7 @@ def purge_brokers() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URL))
     channel = connection.channel()
-    for queue in ("default", "ocr", "default.DQ", "ocr.DQ", "default.XQ", "ocr.XQ"):
+    for queue in (name + suffix for name in ("default", "ocr", "webhooks") for suffix in ("", ".DQ", ".XQ")):
         channel.queue_delete(queue=queue)
     connection.close()
 
@@ -157,6 +158,12 @@ def test_documents_idle_too_long_are_sent_again(runtime: Runtime, sample_dir: Pa
     try:
         assert recover_stalled(runtime, dispatcher, idle_seconds=0) == 1
         assert_processed(runtime, wait_for_records(runtime, ids))
+        dispatcher.broker.join("default")  # register and payable run after the record leaves `processing`
         assert recover_stalled(runtime, dispatcher, idle_seconds=0) == 0  # finished documents are not re-sent
+        with runtime.db.session() as session:  # as if the last stage's message was lost after route had run
+            session.execute(delete(StageRun).where(StageRun.document_id == ids[0], StageRun.stage == "payable"))
+        assert recover_stalled(runtime, dispatcher, idle_seconds=0) == 1
+        dispatcher.broker.join("default")
+        assert first_unfinished_stage(runtime, ids[0]) is None
     finally:
         worker.stop()

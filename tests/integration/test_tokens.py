@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from starlette.routing import BaseRoute
 
 from core.queue import InlineDispatcher
 from core.runtime import Runtime
@@ -120,16 +121,23 @@ def _required_permissions(route: APIRoute, extra: list[Any]) -> set[str]:
     return found
 
 
-def api_routes(routes: list[Any], prefix: str = "",
-               extra: tuple[Any, ...] = ()) -> Iterator[tuple[str, APIRoute, list[Any]]]:
-    """Every APIRoute with its full path, also inside routers FastAPI includes lazily (``original_router``)."""
+def every_route(routes: list[Any], prefix: str = "",
+                extra: tuple[Any, ...] = ()) -> Iterator[tuple[str, BaseRoute, list[Any]]]:
+    """Every route and mount with its full path, also inside routers FastAPI includes lazily (``original_router``)."""
     for route in routes:
-        if isinstance(route, APIRoute):
-            yield prefix + route.path, route, list(extra)
-        elif hasattr(route, "original_router"):
+        if hasattr(route, "original_router"):
             context = route.include_context
-            yield from api_routes(route.original_router.routes, prefix + context.prefix,
-                                  (*extra, *context.dependencies))
+            yield from every_route(route.original_router.routes, prefix + context.prefix,
+                                   (*extra, *context.dependencies))
+        else:
+            yield prefix + route.path, route, list(extra)
+
+
+def api_routes(routes: list[Any]) -> Iterator[tuple[str, APIRoute, list[Any]]]:
+    """Every APIRoute with its full path and the dependencies its routers were included with."""
+    for path, route, extra in every_route(routes):
+        if isinstance(route, APIRoute):
+            yield path, route, extra
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

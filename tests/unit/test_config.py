@@ -82,7 +82,10 @@ def test_module_sections_are_validated_at_start_up() -> None:
     validate_sections(parse_pipelines(data, build_registry()))
     data["invoicing"] = {"bank_account": {"iban": "IT00X0000000000000000000000"}}
     data["contracts"] = {"days_before": "soon"}
+    # A sender stops before its claim on a delivery ends: a claim shorter than one request could send nothing.
+    data["webhooks"] = {"claim_seconds": 5, "timeout_seconds": 10}
     with pytest.raises(ConfigError) as caught:
         validate_sections(parse_pipelines(data, build_registry()))
     text = "\n".join(caught.value.problems)
     assert "invoicing" in text and "contracts" in text
+    assert "webhooks" in text and "claim_seconds must be longer than timeout_seconds" in text
