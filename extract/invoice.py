@@ -348,7 +348,8 @@ _ADDRESS_STOP = re.compile(
 
 
 def _supplier_address(
-    rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int], name: ExtractedField | None
+    rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int], name: ExtractedField | None,
+    vat: ExtractedField | None = None,
 ) -> ExtractedField | None:
     """The rows printed under the seller's name, in its column, until its tax ids or contacts begin."""
     if name is None or name.bbox is None:
@@ -377,7 +378,22 @@ def _supplier_address(
         return None
     text = fix_address_ocr(", ".join(" ".join(w.text for w in ws).strip(" ,") for ws in picked))
     words = [w for ws in picked for w in ws]
-    return make_field("supplier_address", text, words, label_evidence(None, words, pattern=0.6))
+    return make_field("supplier_address", text, words,
+                      label_evidence(None, words, pattern=0.6, validator=_between_name_and_vat(words, name, vat)))
+
+
+def _between_name_and_vat(words: Sequence[Word], name: ExtractedField, vat: ExtractedField | None) -> bool | None:
+    """True when the address fills the letterhead block from the seller's name down to the seller's valid VAT id,
+    with no line left out: the block is complete, so the address can neither be cut short nor run on."""
+    if vat is None or vat.bbox is None or name.bbox is None or vat.page != name.page:
+        return None
+    if not validate_vat_id(str(vat.value))[0]:
+        return None
+    x0, y0, x1, y1 = words_bbox(words)
+    line = max(1, (name.bbox[3] - name.bbox[1]))
+    gap_below = vat.bbox[1] - y1
+    same_column = vat.bbox[0] < x1 + 2 * line and vat.bbox[2] > x0 - 2 * line
+    return True if name.bbox[3] <= y0 and 0 <= gap_below <= 1.5 * line and same_column else None
 
 
 def _aligned(box: tuple[int, int, int, int], other: tuple[int, int, int, int], slack: int = 60) -> bool:
@@ -533,7 +549,7 @@ def extract_invoice(
                 break
     lines = extract_lines(rows, hits)
     _settle_vat_rate(fields, lines)
-    address = _supplier_address(rows, hits, customer, fields.get("supplier_name"))
+    address = _supplier_address(rows, hits, customer, fields.get("supplier_name"), fields.get("supplier_vat"))
     if address is not None:
         fields["supplier_address"] = address
     return fields, lines, run_checks(fields, lines)
