@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import resource
 import shutil
 import signal
 import statistics
@@ -12,7 +13,7 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,6 +43,10 @@ class Result:
     seconds: float
     latencies: list[float]
     peak_mb: dict[str, float]
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # summed over all runs of each stage
+    threads: int = 0  # worker threads across processes: the capacity behind "busy share"
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per process during the run
+    machine_cpu: float = 0.0  # busy CPU seconds of the whole machine during the run, whoever used them
 
     @property
     def pages_per_minute(self) -> float:
@@ -93,6 +98,43 @@ def peak_rss_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children it has waited for (Tesseract, poppler), in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # utime, stime, cutime, cstime are fields 14-17 of stat; after the ")" the list starts at field 3.
+    return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def service_cpu_seconds(names: tuple[str, ...] = ("postgres", "redis-server", "beam.smp")) -> dict[str, float]:
+    """CPU time of the local database and broker servers (their exited children included), by server name."""
+    totals: dict[str, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.find("(") + 1 : text.rfind(")")]
+        if name in names:
+            totals[name] = totals.get(name, 0.0) + cpu_seconds(int(stat.parent.name))
+    return totals
+
+
+def machine_cpu_seconds() -> float:
+    """Busy CPU time of the whole machine (all processes, anyone's), from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """This process's CPU time: the benchmark's own threads, among them the S3 server's."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
@@ -174,9 +216,11 @@ def wait_done(runtime, count: int) -> None:  # type: ignore[no-untyped-def]
 
 def collect(runtime, setup: str, files: list[Path], dropped: float,  # type: ignore[no-untyped-def]
             finished: float, peaks: dict[str, float]) -> Result:
-    from storage.models import Document, Intake, Record
+    from storage.models import Document, Intake, Record, StageRun
 
     with runtime.db.session() as session:
+        stage_ms = dict(session.execute(
+            select(StageRun.stage, func.sum(StageRun.duration_ms)).group_by(StageRun.stage)).all())
         outcomes = dict(session.execute(select(Intake.outcome, func.count()).group_by(Intake.outcome)).all())
         pages = session.scalar(select(func.coalesce(func.sum(Document.page_count), 0)))
         updated = session.scalars(select(Record.updated_at)).all()
@@ -185,7 +229,7 @@ def collect(runtime, setup: str, files: list[Path], dropped: float,  # type: ign
     latencies = [_epoch(u) - dropped for u in updated if u is not None]
     return Result(setup, len(files), int(pages or 0), int(records or 0), outcomes.get("quarantined", 0),
                   outcomes.get("duplicate", 0), sum(outcomes.values()), int(unstored or 0), finished - dropped,
-                  latencies, peaks)
+                  latencies, peaks, {stage: (ms or 0) / 1000 for stage, ms in stage_ms.items()})
 
 
 def _epoch(moment: datetime) -> float:
@@ -236,11 +280,22 @@ def run_setup(setup: str, files: list[Path], *, workers: int) -> Result:
         else:
             names["up"] = start(env, "up", "--threads", "2", log=work / "up.log")
         time.sleep(15)  # imports and connections; not part of the measurement
+        cpu_before = {name: cpu_seconds(process.pid) for name, process in names.items()}
+        cpu_before["benchmark + S3"] = own_cpu_seconds()
+        cpu_before.update(service_cpu_seconds())
+        machine_before = machine_cpu_seconds()
         dropped = drop(files, work / "inbox" / INBOX)
         wait_done(runtime, len(files))
         finished = time.time()
         peaks = {name: peak_rss_mb(process.pid) for name, process in names.items()}
-        return collect(runtime, setup, files, dropped, finished, peaks)
+        result = collect(runtime, setup, files, dropped, finished, peaks)
+        result.threads = workers or 2
+        cpu_after = {name: cpu_seconds(process.pid) for name, process in names.items()}
+        cpu_after["benchmark + S3"] = own_cpu_seconds()
+        cpu_after.update(service_cpu_seconds())
+        result.machine_cpu = machine_cpu_seconds() - machine_before
+        result.cpu = {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after}
+        return result
     finally:
         stop(list(names.values()))
         runtime.close()
@@ -315,7 +370,37 @@ def table(results: list[Result], baseline: float, baseline_pages: int) -> str:
     if two and baseline:
         lines.append(f"- raw Tesseract / 2 workers: **{baseline / max(two.pages_per_minute, 1e-9):.2f}×** "
                      "(target ≤ 1.3×)")
+    lines += ["", *stage_table(results)]
     return "\n".join(lines)
+
+
+def stage_table(results: list[Result]) -> list[str]:
+    """Seconds of stage work per page, and the share of the workers' wall time it fills (idle time shows here)."""
+    stages = sorted({stage for r in results for stage in r.stage_seconds},
+                    key=lambda s: -max(r.stage_seconds.get(s, 0.0) for r in results))
+    rows = ["| setup | " + " | ".join(stages) + " | all stages s/page | busy share |",
+            "|" + "---|" * (len(stages) + 3)]
+    for r in results:
+        pages = max(r.pages, 1)
+        busy = sum(r.stage_seconds.values())
+        capacity = r.seconds * max(r.threads, 1)
+        cells = " | ".join(f"{r.stage_seconds.get(s, 0.0) / pages:.2f}" for s in stages)
+        rows.append(f"| {r.setup} | {cells} | {busy / pages:.2f} | {busy / capacity:.0%} |" if capacity else "")
+    cpu_rows = ["| setup | CPU s/page by process | these processes CPU s/page | their share of the cores "
+                "| whole machine busy |", "|---|---|---|---|---|"]
+    for r in results:
+        pages = max(r.pages, 1)
+        per = ", ".join(f"{name} {seconds / pages:.2f}" for name, seconds in r.cpu.items())
+        total = sum(r.cpu.values())
+        cores = os.cpu_count() or 1
+        cpu_rows.append(f"| {r.setup} | {per} | {total / pages:.2f} | {total / (r.seconds * cores):.0%} "
+                        f"| {r.machine_cpu / (r.seconds * cores):.0%} |" if r.seconds else "")
+    note = ("Stage work in seconds per page (summed over all runs, retries included). Busy share: stage time over "
+            "wall time × worker threads; what is missing is time the workers spent outside stages (queue, "
+            "idle, start-up of each message).")
+    cpu_note = ("CPU time per page by process, children included (Tesseract and poppler run as children of the "
+                "workers); the benchmark process holds the S3 server (moto) and the polling.")
+    return [note, "", *rows, "", cpu_note, "", *cpu_rows]
 
 
 def main() -> None:
@@ -323,7 +408,11 @@ def main() -> None:
     files = corpus(count)
     print(f"{count} documents in {files[0].parent}", flush=True)
     results = []
-    for setup, workers in (("1 worker", 1), ("2 workers", 2), ("quinte up (embedded)", 0)):
+    setups = (("1 worker", 1), ("2 workers", 2), ("quinte up (embedded)", 0))
+    wanted = os.environ.get("QUINTE_BENCH_LOAD_SETUPS")  # e.g. "1,2" or "0": a subset, for profiling
+    if wanted:
+        setups = tuple(s for s in setups if str(s[1]) in wanted.split(","))
+    for setup, workers in setups:
         result = run_setup(setup, files, workers=workers)
         print(f"{setup}: {result.pages_per_minute:.1f} pages/min", flush=True)
         results.append(result)

@@ -21,6 +21,7 @@ import numpy as np
 import pypdfium2 as pdfium
 import pytesseract
 from PIL import Image
+from rapidfuzz.distance import Levenshtein
 
 from ocr.engine import OcrTimeout
 from ocr.images import rotate_quadrant, to_grey
@@ -53,16 +54,8 @@ class Outcome:
 
 
 def levenshtein(a: str, b: str) -> int:
-    """Edit distance (insert, delete, substitute all cost 1), row by row."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    """Edit distance (insert, delete, substitute all cost 1)."""
+    return Levenshtein.distance(a, b)
 
 
 def rows_text(pieces: Iterable[tuple[Box, str]]) -> str:
@@ -101,6 +94,16 @@ def word_f1(hypothesis: Iterable[str], reference: Iterable[str]) -> float:
     common = sum((hyp & ref).values())
     total = sum(hyp.values()) + sum(ref.values())
     return 2 * common / total if total else 1.0
+
+
+def upright(turned_cw: int, corrected_cw: int | None) -> bool:
+    """Whether a page turned clockwise by ``turned_cw`` comes out upright after a system's clockwise correction.
+
+    Both are clockwise, so the correction undoes the turn when they add up to a full turn: a page turned
+    90 is righted by 270 (comparing the two for equality counted only 0 and 180 as right). No correction
+    (raw Tesseract) is upright only for a page that was never turned.
+    """
+    return (turned_cw + (corrected_cw or 0)) % 360 == 0
 
 
 def skew_error(found: float, truth: float) -> float:
@@ -154,11 +157,12 @@ def run_ocrmypdf(grey: np.ndarray, dpi: int = 300) -> Outcome:
             return Outcome([], seconds, None, None, text="")
         document = pdfium.PdfDocument(str(out))
         page = document[0]
-        rotated = (-page.get_rotation()) % 360  # /Rotate turns the view clockwise to undo a counter-clockwise turn
+        # /Rotate turns the view clockwise: it is OCRmyPDF's clockwise correction, like quinte's rotated_cw.
+        corrected_cw = page.get_rotation() % 360
         rendered = np.asarray(page.render(scale=150 / 72).to_pil().convert("L"))
         document.close()
         residual = estimate_skew(rendered).angle
-        return Outcome([], seconds, (360 - rotated) % 360, residual, text=sidecar.read_text(encoding="utf-8"))
+        return Outcome([], seconds, corrected_cw, residual, text=sidecar.read_text(encoding="utf-8"))
 
 
 def _ocrmypdf() -> str:
@@ -300,16 +304,15 @@ def bench_generated() -> str:
         for system in SYSTEMS:
             mine = [(truth, r[system]) for truth, r in chosen if system in r]
             f1 = statistics.mean(word_f1(words_of(o), t["words"]) for t, o in mine) if mine else None
-            oriented = [o.rotated_cw == t["rotation"] if o.rotated_cw is not None else t["rotation"] == 0
-                        for t, o in mine]
+            oriented = [upright(t["rotation"], o.rotated_cw) for t, o in mine]
             turned = [ok for (t, _), ok in zip(mine, oriented, strict=True) if t["rotation"]]
             skews = [abs(o.skew_deg) if system == "ocrmypdf" else skew_error(o.skew_deg, t["skew"])
                      for t, o in mine if o.skew_deg is not None]
             if system == "raw":
                 skews = [abs(t["skew"]) for t, _ in mine]
             secs, ratio = speed_cells([r for _, r in chosen], system)
-            upright = f"{sum(oriented)}/{len(oriented)}" + (f" ({sum(turned)}/{len(turned)} turned)" if turned else "")
-            rows.append([str(level), system, str(len(mine)), _fmt(f1), upright, _fmt(_median(skews), 2), secs, ratio])
+            shown = f"{sum(oriented)}/{len(oriented)}" + (f" ({sum(turned)}/{len(turned)} turned)" if turned else "")
+            rows.append([str(level), system, str(len(mine)), _fmt(f1), shown, _fmt(_median(skews), 2), secs, ratio])
     header = ["level", "system", "pages", "word F1", "upright", "median residual skew °", "s/page", "× raw"]
     note = (f"Generated pages: first page of {len(pages)} documents (invoices, receipts, orders, contracts), "
             f"every other page turned 90/180/270° on top of the generator's own turns and skews; "

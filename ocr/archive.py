@@ -11,12 +11,17 @@ import cv2
 import numpy as np
 import pikepdf
 from PIL import Image, ImageCms
+from reportlab import rl_config
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from core.document import PageWords
+
+# Binary streams, not ASCII85 text: reportlab encodes ASCII85 in pure Python unless its optional C accelerator is
+# installed, which made a page image cost more to wrap than to compress; binary is also a fifth smaller.
+rl_config.useA85 = 0
 
 # PDF/A wants every font embedded: DejaVu is a real TrueType font reportlab can subset and embed
 # (reportlab 5 refuses Tesseract's glyphless pdf.ttf: no PostScript name in its name table).

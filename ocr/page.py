@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -62,34 +64,38 @@ def read_page(
 ) -> PageReading:
     """Clean and recognise one page; raises ``OcrTimeout`` like ``recognise``.
 
-    With ``updown="after_ocr"`` the first reading decides: a confident one is upright (no extra cost on
+    Where letter shapes are clear, cleanup has already turned the page up before OCR (one reading). Then,
+    with ``updown="after_ocr"``, the first reading decides: a confident one is upright (no extra cost on
     most pages); a doubtful one gets a cheap both-ways reading of a text crop, and only if that says
     upside down is the turned page read again, keeping whichever reading holds more confident words.
+    The page is read at the resolution cleanup normalised it to (``target_dpi``).
     """
     cleaned = clean_page(image, cleanup, dpi=dpi)
-    words = recognise(cleaned.ocr_image, page=page, languages=languages, psm=psm, timeout=timeout, invert=invert)
+    # A normalised page has the text size of a target_dpi scan; otherwise the input's own resolution.
+    resolution = cleanup.target_dpi if cleanup.resolution else (round(dpi) if dpi else None)
+    read = partial(recognise, page=page, languages=languages, psm=psm, timeout=timeout, invert=invert, dpi=resolution)
+    words = read(cleaned.ocr_image)
     if cleanup.orientation and cleanup.updown == "after_ocr":
-        cleaned, words = _settle_updown(cleaned, words, cleanup, languages, psm, timeout, invert)
+        cleaned, words = _settle_updown(cleaned, words, cleanup, read)
     return PageReading(cleaned.review_image, words, cleaned.info)
 
 
 def _settle_updown(
-    cleaned: CleanedPage, words: PageWords, cleanup: CleanupParams, languages: str, psm: int, timeout: float,
-    invert: bool,
+    cleaned: CleanedPage, words: PageWords, cleanup: CleanupParams, read: Callable[[np.ndarray], PageWords]
 ) -> tuple[CleanedPage, PageWords]:
     mean, count = reading_score(words)
     cleaned.info["first_reading_confidence"] = round(mean, 3)
     if mean >= cleanup.upright_confidence and count >= 3:
         return cleaned, words
-    guess = ocr_updown(cleaned.review_image, glyph=glyph_size(cleaned.review_image),
-                       languages=cleanup.orientation_languages)
+    guess = ocr_updown(
+        cleaned.review_image, glyph=glyph_size(cleaned.review_image), languages=cleanup.orientation_languages
+    )
     cleaned.info["orientation_method"] = "crop"
     cleaned.info["orientation_confidence"] = round(guess.confidence, 3)
     if not guess.upside_down:
         return cleaned, words
     turned = _turn(cleaned)
-    again = recognise(turned.ocr_image, page=words.page, languages=languages, psm=psm, timeout=timeout,
-                      invert=invert)
+    again = read(turned.ocr_image)
     if _evidence(again) > _evidence(words):
         return turned, again
     return cleaned, words

@@ -12,14 +12,16 @@ class CleanupParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # Resolution: glyph size is the median sqrt(w*h) of character blobs. Pages whose glyphs lie between
-    # min and max are left alone (rescaling costs time and, on SROIE, gained nothing); others are
-    # brought to target_glyph_px.
+    # Resolution: every page is brought to a text height (``images.text_height``, about the capital
+    # height) of target_text_px, and Tesseract is told it reads a target_dpi page (24 px capitals are
+    # 8-9 pt text at 300 dpi). On 65 SROIE receipts CER went from 0.129 to 0.101 with both; the size
+    # alone gave 0.118, the hint alone nothing. 28 px scored 0.097, but upscaling small receipts that far
+    # made OCR 1.31x raw Tesseract's time (24 px: 1.12x). Within rescale_tolerance the page is left
+    # alone. Without text the input dpi, when known, is brought to target_dpi.
     resolution: bool = True
-    min_glyph_px: float = Field(10.0, gt=2)
-    max_glyph_px: float = Field(60.0, gt=4)
-    target_glyph_px: float = Field(20.0, gt=4)
-    max_upscale: float = Field(2.0, ge=1)
+    target_text_px: float = Field(24.0, gt=4)
+    rescale_tolerance: float = Field(0.05, ge=0, lt=1)
+    max_upscale: float = Field(2.5, ge=1)
     max_side_px: int = Field(10000, ge=500)
     target_dpi: int = Field(300, ge=72)
 
@@ -34,8 +36,15 @@ class CleanupParams(BaseModel):
     # "after_ocr": trust a confident first reading and check upside-down only when it is doubtful (cheap);
     # "before_ocr": always read a crop both ways up before OCR (one more Tesseract call per page).
     updown: Literal["after_ocr", "before_ocr"] = "after_ocr"
-    # A first reading whose word-like tokens reach this mean confidence is taken as upright.
-    upright_confidence: float = Field(0.80, ge=0, le=1)
+    # A first reading whose word-like tokens reach this mean confidence is taken as upright. On 65 SROIE
+    # receipts read upside down the mean was at most 0.50 and upright at least 0.67 but for one (0.53);
+    # at 0.80 a fifth of the upright ones paid for a needless both-ways check.
+    upright_confidence: float = Field(0.65, ge=0, le=1)
+    # Before OCR and without it, letter shapes (ascenders outnumber descenders) settle up or down where
+    # they are clear, so an upside-down page is read once, not twice. |score| is 0.7-0.95 on mixed-case
+    # pages and under 0.2 on all-caps receipts, which are left to the checks above.
+    updown_shapes: bool = True
+    updown_shapes_confidence: float = Field(0.5, gt=0, le=1)
     osd: bool = True
     # Text lines look vertical: turn at once when the evidence is this strong, else ask OSD first
     # (a narrow receipt on a big blank scan can fool the line profile).

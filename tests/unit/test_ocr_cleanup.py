@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ocr.cleanup import clean_page, crop_dark_margins, normalise_background, remove_speckles, sauvola
-from ocr.images import glyph_size, rotate_quadrant, rotate_small, to_grey
+from ocr.images import glyph_size, rotate_quadrant, rotate_small, text_height, to_grey
 from ocr.params import CleanupParams
 from ocr.skew import estimate_skew
 from ocr.synthetic import text_page
@@ -87,8 +87,27 @@ def test_small_text_is_upsampled() -> None:
     small = text_page(font_px=14, width=900, margin=40)
     cleaned = clean_page(small, CleanupParams(orientation=False))
     assert cleaned.info["scale"] > 1.5
-    assert glyph_size(cleaned.review_image) == pytest.approx(CleanupParams().target_glyph_px, rel=0.3)
+    assert text_height(cleaned.review_image) == pytest.approx(CleanupParams().target_text_px, rel=0.15)
     assert cleaned.review_image.shape == cleaned.ocr_image.shape
+
+
+def test_large_text_is_brought_down_to_the_target_height() -> None:
+    """A receipt scanned at 600 dpi: OCR time grows with the pixels, and accuracy did not gain from them."""
+    large = text_page(font_px=80, width=3600, margin=150)
+    cleaned = clean_page(large, CleanupParams(orientation=False))
+    assert cleaned.info["scale"] == pytest.approx(0.5, abs=0.08)
+    assert text_height(cleaned.review_image) == pytest.approx(CleanupParams().target_text_px, rel=0.15)
+
+
+def test_text_height_sees_through_dotted_print(page: np.ndarray) -> None:
+    """Dot-matrix and faded thermal print break letters into dots; the text is still as tall as it looks."""
+    dotted = page.copy()
+    dotted[::3, :] = 255  # every third row and column blank: letters fall apart into 2x2 dots
+    dotted[:, ::3] = 255
+    solid = text_height(page)
+    assert solid is not None and text_height(dotted) == pytest.approx(solid, rel=0.15)
+    # The blob-based glyph size takes the dots for letters, or finds no letters at all.
+    assert (glyph_size(dotted) or 0.0) < 0.5 * (glyph_size(page) or 0.0)
 
 
 def _render(name: str) -> np.ndarray:

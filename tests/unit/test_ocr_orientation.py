@@ -13,7 +13,9 @@ from core.document import PageWords, Word
 from ocr import cleanup
 from ocr.archive import searchable_pdf
 from ocr.cleanup import clean_page, resolution_scale
+from ocr.engine import recognise
 from ocr.images import rotate_quadrant, rotate_small
+from ocr.orientation import shape_updown
 from ocr.page import read_page, reading_score
 from ocr.params import CleanupParams
 from ocr.synthetic import SAMPLE_LINES, text_page
@@ -46,6 +48,36 @@ def test_upside_down_and_sideways_pages_are_read_upright(page: np.ndarray, quadr
     assert reading_score(reading.words)[0] > 0.8
 
 
+def test_letter_shapes_tell_up_from_down_without_ocr(page: np.ndarray) -> None:
+    upright = shape_updown(page)
+    assert not upright.upside_down and upright.confidence > CleanupParams().updown_shapes_confidence
+    turned = shape_updown(rotate_quadrant(page, 180))
+    assert turned.upside_down and turned.confidence > CleanupParams().updown_shapes_confidence
+
+
+def test_letter_shapes_leave_all_caps_undecided() -> None:
+    """Capitals and digits have no ascenders or descenders: no opinion, either way up."""
+    caps = text_page(tuple(line.upper() for line in LINES), width=1800)
+    for quadrant in (0, 180):
+        assert shape_updown(rotate_quadrant(caps, quadrant)).confidence < CleanupParams().updown_shapes_confidence
+
+
+def test_upside_down_page_is_read_once(page: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Letter shapes turn it before OCR: one Tesseract reading and no up/down check after it."""
+    readings: list[int] = []
+
+    def counted(*args: object, **kwargs: object) -> PageWords:
+        readings.append(1)
+        return recognise(*args, **kwargs)
+
+    monkeypatch.setattr("ocr.page.recognise", counted)
+    monkeypatch.setattr("ocr.page.ocr_updown", lambda *_a, **_k: pytest.fail("no both-ways crop reading"))
+    reading = read_page(rotate_quadrant(rotate_small(page, 1.5), 180), CleanupParams(), page=1, languages="eng")
+    assert reading.info["rotated_cw"] == 180 and reading.info["orientation_method"] == "shapes"
+    assert len(readings) == 1
+    assert "Fattura" in [w.text for w in reading.words.words]
+
+
 def test_unsure_vertical_lines_ask_osd_which_can_overrule(page: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cleanup, "osd_orientation", lambda _grey: (0, 9.0))
     info: dict[str, object] = {}
@@ -56,8 +88,20 @@ def test_unsure_vertical_lines_ask_osd_which_can_overrule(page: np.ndarray, monk
     assert cleanup._vertical_turn(page, 5.0, CleanupParams(), {}) == 90
 
 
-def test_legible_text_is_not_rescaled(page: np.ndarray) -> None:
-    assert resolution_scale(page, CleanupParams()) == 1.0
+@pytest.mark.parametrize("quadrant", [90, 270])
+def test_unsure_vertical_lines_are_settled_by_letter_shapes_before_osd(
+    page: np.ndarray, quadrant: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Mixed-case text turned sideways: the shapes on the turned page tell 90 from 270, OSD is not needed."""
+    monkeypatch.setattr(cleanup, "osd_orientation", lambda _grey: pytest.fail("OSD asked"))
+    info: dict[str, object] = {}
+    assert cleanup._vertical_turn(rotate_quadrant(page, quadrant), 1.5, CleanupParams(), info) == 360 - quadrant
+    assert info["orientation_method"] == "shapes"
+
+
+def test_text_near_the_target_height_is_not_rescaled() -> None:
+    at_target = text_page(LINES, font_px=35, width=1800)  # capitals of about 24 px
+    assert resolution_scale(at_target, CleanupParams()) == 1.0
     tiny = text_page(LINES, font_px=9, width=700, margin=30)
     assert resolution_scale(tiny, CleanupParams()) > 1.5
 
