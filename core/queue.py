@@ -32,6 +32,10 @@ MAX_RETRIES = 5
 # A long contract at 300 dpi can take minutes of OCR; the limit only stops a stage that hangs for good.
 STAGE_TIME_LIMIT_MS = 30 * 60 * 1000
 ACTOR_PREFIX = "quinte_stage_"
+# Within a worker, quick stages go before OCR (dramatiq runs lower numbers first among the messages it holds):
+# a document that has been read is finished before the next one is read, so records appear while a backlog is
+# still being OCR'd instead of all at its end.
+QUEUE_PRIORITY = {"ocr": 10}
 
 
 class Dispatcher(Protocol):
@@ -91,7 +95,7 @@ class DramatiqDispatcher:
                 broker=broker,
                 actor_name=ACTOR_PREFIX + queue,
                 queue_name=queue,
-                priority=0,
+                priority=QUEUE_PRIORITY.get(queue, 0),
                 options={"max_retries": MAX_RETRIES, "throws": (PermanentError,)},
             )
         # Webhook deliveries share the broker (the ``webhooks`` queue); its actor is woken by commits that write events.
