@@ -44,10 +44,10 @@ def amounts_in(words: Sequence[Word]) -> list[tuple[str, list[Word]]]:
     return [(value, _span_words(words, s, e)) for s, e, value in find_amounts(text)]
 
 
-def dates_in(words: Sequence[Word]) -> list[tuple[str, list[Word]]]:
+def dates_in(words: Sequence[Word], *, dayfirst: bool = True) -> list[tuple[str, list[Word]]]:
     """Dates among the words, each with the words it was read from."""
     text = " ".join(w.text for w in words)
-    return [(value, _span_words(words, s, e)) for s, e, value in find_dates(text)]
+    return [(value, _span_words(words, s, e)) for s, e, value in find_dates(text, dayfirst=dayfirst)]
 
 
 def label_evidence(

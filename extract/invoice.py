@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -150,39 +151,79 @@ def _vat_rate(hits: Sequence[LabelHit], rows: Sequence[Line]) -> ExtractedField 
 # ---------------------------------------------------------------- dates, numbers, free text
 
 
-def _date_field(name: str, hits: Sequence[LabelHit], rows: Sequence[Line]) -> ExtractedField | None:
+def _date_field(name: str, hits: Sequence[LabelHit], rows: Sequence[Line], *,
+                dayfirst: bool = True) -> ExtractedField | None:
     for hit in sorted((h for h in hits if h.key == name), key=lambda h: -h.strength):
-        words, below = _value_words(hit, rows, hits)
-        found = dates_in(words)
-        if found:
-            value, source = found[0]
-            return make_field(
-                name, value, source, label_evidence(hit, source, pattern=0.8 if not below else 0.7)
-            )
+        # Right of the label, else under it: a header row of boxes ("Vencimiento  Ref. pedido") has another
+        # box's words to the right of the label and the date below.
+        right = _until_gap(value_right(hit, hits))
+        under = _until_gap(value_below(hit, rows, hits)) if _heads_segment(hit, hits) else []
+        for words, below in ((right, False), (under, True)):
+            found = dates_in(words, dayfirst=dayfirst)
+            if found:
+                value, source = found[0]
+                return make_field(
+                    name, value, source, label_evidence(hit, source, pattern=0.8 if not below else 0.7)
+                )
     return None
 
 
 def _reference(name: str, key: str, hits: Sequence[LabelHit], rows: Sequence[Line]) -> ExtractedField | None:
     """A document number: the first token with a digit after the label that is not a date."""
     for hit in sorted((h for h in hits if h.key == key), key=lambda h: -h.strength):
-        if _refers_elsewhere(hit):
+        # "rif. fattura n." names another document; "Ref. pedido" is the order's own label.
+        if key == "invoice_number" and _refers_elsewhere(hit):
             continue
-        words, _ = _value_words(hit, rows, hits)
-        for word in words[:3]:
-            token = word.text.strip(":.,;#°º")
-            if token and _NUMBER_RE.match(token) and re.search(r"\d", token) and not dates_in([word]):
+        right = value_right(hit, hits)
+        # "Vs. ordine n.:      ORD545551": the number sign belongs to the label, the value's column is farther.
+        while len(right) > 1 and _NUMBER_MARK.match(right[0].text):
+            right = right[1:]
+        right = _until_gap(right)
+        # A heading ("Bon de commande n°") keeps only its "n°" on its row: the number is under it.
+        below = (not right or all(_NUMBER_MARK.match(w.text) for w in right)) and _heads_segment(hit, hits)
+        for words in (right, _until_gap(value_below(hit, rows, hits)) if below else []):
+            word = _number_in(words)
+            if word is not None:
+                token = word.text.strip(":.,;#°º")
                 return make_field(name, token, [word], label_evidence(hit, [word], pattern=0.75))
+    return None
+
+
+def _heads_segment(hit: LabelHit, hits: Sequence[LabelHit]) -> bool:
+    """True when the label opens its stretch of the row, as a heading over a value does, or follows only other
+    labels and rules there (a header row of tight boxes, "Data fattura | Riferimento ordine"); one inside a text
+    ("Bonifico a 30 giorni data fattura") heads nothing below it."""
+    first = next(a for a, b in segments(hit.row, gap_factor=2.5) if a <= hit.start < b)
+    covered = {i for h in hits if h.row is hit.row for i in range(h.start, h.end)}
+    return all(i in covered or _FILLER_RE.match(hit.row.words[i].text) for i in range(first, hit.start))
+
+
+_FILLER_RE = re.compile(r"^[|:;.\-–—]+$")
+
+
+_NUMBER_MARK = re.compile(r"^(?:n|nr|no|num|n\.?[°º]|#)[.:°º]*$", re.IGNORECASE)
+
+
+def _number_in(words: Sequence[Word]) -> Word | None:
+    """The first of the first three words that reads as a document number (has a digit, is not a date)."""
+    for word in words[:3]:
+        token = word.text.strip(":.,;#°º")
+        if token and _NUMBER_RE.match(token) and re.search(r"\d", token) and not dates_in([word]):
+            return word
     return None
 
 
 # Words that, just before an invoice-number label, make it a reference to another document (it/en/de/fr/es).
 _ELSEWHERE = {"rif", "riferimento", "storno", "della", "alla", "ref", "reference", "relating", "credit", "original",
-              "zur", "bezug", "korrektur", "relatif", "annule", "rectifica", "referente", "referencia"}
+              "zur", "bezug", "korrektur", "relatif", "relative", "annule", "rectifica", "referente", "referencia",
+              "refers", "regarding", "bezuglich"}
 
 
 def _refers_elsewhere(hit: LabelHit) -> bool:
-    """True when the words just before the label point to another document ("rif. fattura n.")."""
-    before = [fold(w.text).strip(".:") for w in hit.row.words[max(0, hit.start - 2) : hit.start]]
+    """True when the words just before the label, in its column, point to another document ("rif. fattura n.",
+    "Avoir relatif à la facture n°", "referente a la factura n.º")."""
+    head = next(a for a, b in segments(hit.row, gap_factor=2.5) if a <= hit.start < b)
+    before = [fold(w.text).strip(".:") for w in hit.row.words[max(head, hit.start - 4) : hit.start]]
     return any(word in _ELSEWHERE for word in before)
 
 
@@ -194,7 +235,9 @@ def _free_text(name: str, hits: Sequence[LabelHit], rows: Sequence[Line]) -> Ext
         if hit.key == name:
             # Stop at an amount's label on the row (a totals column often shares the payment line), but not at
             # other labels: "30 giorni data fattura" holds the issue date's label as part of the terms.
-            words = _until_gap(value_right(hit, [h for h in hits if h.key in _AMOUNT_KEYS]))
+            # "30 Tage netto": a net label with no amount after it is part of the terms.
+            stops = [h for h in hits if h.key in _AMOUNT_KEYS and amounts_in(value_right(h, hits))]
+            words = _until_gap(value_right(hit, stops))
             if not words:
                 words, _ = _value_words(hit, rows, hits)
             # "|" is a table rule read as a character, never part of the text.
@@ -293,14 +336,16 @@ def _nameish(row: Line) -> bool:
 def _supplier_name(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int],
                    vat: ExtractedField | None = None) -> ExtractedField | None:
     """The seller heads the page: a company-looking line among the first rows, else the first name-like one."""
-    labelled = {id(w) for h in hits if h.key not in ("customer_block", "supplier_block") for w in h.words}
+    labelled = {id(w) for h in hits if h.key not in ("customer_block", "supplier_block") and not _idle_short(h, hits)
+                for w in h.words}
     first_page = [r for r in rows if r.page == rows[0].page] if rows else []
     parts = []
     for row in first_page[:15]:
         for first, last in segments(row, gap_factor=2.5):
-            words = [w for w in row.words[first:last] if id(w) not in customer and not _banner_word(w)]
-            if words and not any(id(w) in labelled for w in words):
-                parts.append(Line(words, row.page, row.index))
+            kept = [w for w in row.words[first:last] if id(w) not in customer and not _banner_word(w)]
+            for words in _font_runs(kept):
+                if not any(id(w) in labelled for w in words):
+                    parts.append(Line(words, row.page, row.index))
     for part in parts:
         if _SUFFIX_RE.search(fold(part.text)) and _nameish(part) and not _is_title(part):
             return make_field("supplier_name", part.text, part.words, label_evidence(
@@ -310,6 +355,35 @@ def _supplier_name(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set
             return make_field("supplier_name", part.text, part.words, label_evidence(
                 None, part.words, pattern=0.6, validator=_heads_block_of(part, vat)))
     return None
+
+
+def _idle_short(hit: LabelHit, hits: Sequence[LabelHit]) -> bool:
+    """A label of three letters or fewer with no digit after it on its row is a word of a name ("Edilnord del
+    Nord S.p.A."), not a label ("del 12/03/2024")."""
+    return len(hit.label.replace(" ", "")) <= 3 and not any(
+        re.search(r"\d", w.text) for w in value_right(hit, hits))
+
+
+def _font_runs(words: Sequence[Word], ratio: float = 1.3) -> list[list[Word]]:
+    """Words cut where the type size jumps: a large title ("Fattura di vendita") printed close beside the
+    seller's name is another item, though no column gap separates them.
+
+    Only a word whose box spans exactly the type's ascender height tells the size: one with a capital, a digit
+    or an ascender and no descender or accent ("Laurent", not "e", "-" or "García"). Between two such words of
+    different sizes the cut goes at the widest gap, so the words in between join the nearer side.
+    """
+    sized = [i for i, w in enumerate(words) if _TALL_RE.search(w.text) and not _LOW_RE.search(w.text)]
+    cuts = []
+    for a, b in itertools.pairwise(sized):
+        ha, hb = (max(1, words[i].bbox[3] - words[i].bbox[1]) for i in (a, b))
+        if max(ha, hb) / min(ha, hb) >= ratio:
+            cuts.append(max(range(a + 1, b + 1), key=lambda i: words[i].bbox[0] - words[i - 1].bbox[2]))
+    bounds = [0, *cuts, len(words)]
+    return [list(words[i:j]) for i, j in itertools.pairwise(bounds) if j > i]
+
+
+_TALL_RE = re.compile(r"[A-Z0-9bdfhklt]")
+_LOW_RE = re.compile(r"[gjpqy,;()\[\]{}|/@]|[^\x00-\x7f]")
 
 
 def _heads_block_of(part: Line, vat: ExtractedField | None) -> bool | None:
@@ -342,7 +416,7 @@ _TITLE_WORDS = {"fattura", "invoice", "rechnung", "facture", "factura", "nota", 
                 "note", "di credito", "proforma"}
 _ADDRESS_STOP = re.compile(
     r"(?<![\w.])(?:p\.?\s?iva|p\.?\s?i\.|partita|c\.?\s?f\.|cod|vat|ust|tva|nif|cif|tel|fax|email|e-mail|pec|www|iban"
-    r"|phone|ein|siren|siret|steuer|rea|cap\.?\s?soc)(?![a-z])",
+    r"|phone|ein|siren|siret|steuer|umsatzsteuer|rea|cap\.?\s?soc)(?![a-z])",
     re.IGNORECASE,
 )
 
@@ -464,11 +538,18 @@ def _iban_length(value: str | None) -> str | None:
     if length is not None and len(value) > length:
         value = value[:length]
     if value[:2] == "IT" and not validate_iban(value)[0]:
-        # OCR reads a 0 as O: the Italian ABI and CAB codes after the CIN letter are ten digits.
+        # OCR reads a 0 as O: the Italian ABI and CAB codes after the CIN letter are ten digits; and the CIN
+        # itself is a letter that OCR may read as a digit ("IT91O05…" as "IT91005…", "IT32I06…" as "IT32106…").
         fixed = value[:5] + fix_digits(value[5:15]) + value[15:]
-        if validate_iban(fixed)[0]:
-            return fixed
+        cins = [fixed] + [fixed[:4] + letter + fixed[5:] for letter in _CIN_LETTERS.get(fixed[4], "")]
+        for candidate in cins:
+            if validate_iban(candidate)[0]:
+                return candidate
     return value
+
+
+# Letters that OCR reads as a digit, by that digit.
+_CIN_LETTERS = {"0": "OD", "1": "IL", "2": "Z", "5": "S", "6": "G", "8": "B"}
 
 
 def _labelled_currency(hits: Sequence[LabelHit]) -> ExtractedField | None:
@@ -530,8 +611,6 @@ def extract_invoice(
     fields.update(_amount_fields(rows, hits))
     optional = [
         _vat_rate(hits, rows),
-        _date_field("issue_date", hits, rows),
-        _date_field("due_date", hits, rows),
         _reference("invoice_number", "invoice_number", hits, rows),
         _reference("order_reference", "order_reference", hits, rows),
         _free_text("payment_terms", hits, rows),
@@ -539,9 +618,12 @@ def extract_invoice(
         _currency(rows, hits),
     ]
     fields.update({f.name: f for f in optional if f is not None})
+    dayfirst = _day_first(rows, hits)
+    fields.update({f.name: f for f in (_date_field(n, hits, rows, dayfirst=dayfirst) for n in ("issue_date",
+                                                                                              "due_date")) if f})
     if "issue_date" not in fields:
         for row in rows[: max(1, len(rows) // 2)]:
-            found = dates_in(row.words)
+            found = dates_in(row.words, dayfirst=dayfirst)
             if found and found[0][0] != getattr(fields.get("due_date"), "value", None):
                 fields["issue_date"] = make_field(
                     "issue_date", found[0][0], found[0][1], label_evidence(None, found[0][1], pattern=0.5)
@@ -553,6 +635,30 @@ def extract_invoice(
     if address is not None:
         fields["supplier_address"] = address
     return fields, lines, run_checks(fields, lines)
+
+
+_SHORT_DATE_RE = re.compile(r"(?<![\d/.\-])(\d{1,2})\s?([-./])\s?(\d{1,2})\s?\2\s?(?:\d{4}|\d{2})(?![\d/])")
+
+
+def _day_first(rows: Sequence[Line], hits: Sequence[LabelHit]) -> bool:
+    """Whether the document prints numeric dates day first (21/04/2025) or month first (04/21/2025, en-US).
+
+    One date whose first or second number passes 12 settles it for the whole document. When every date reads
+    both ways, the due date cannot come before the issue date: "07/02/2024 … due 08/01/2024" is July to August.
+    """
+    firsts = seconds = 0
+    for row in rows:
+        for match in _SHORT_DATE_RE.finditer(row.text):
+            firsts += int(match.group(1)) > 12
+            seconds += int(match.group(3)) > 12
+    if firsts or seconds:
+        return firsts >= seconds
+    dates = {}
+    for dayfirst in (True, False):
+        picked = [_date_field(n, hits, rows, dayfirst=dayfirst) for n in ("issue_date", "due_date")]
+        dates[dayfirst] = [str(f.value) if f else None for f in picked]
+    (issue, due), (us_issue, us_due) = dates[True], dates[False]
+    return not (issue and due and us_issue and us_due and due < issue and us_due >= us_issue)
 
 
 def _settle_vat_rate(fields: Fields, lines: Sequence[dict[str, str]]) -> None:

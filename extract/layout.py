@@ -7,6 +7,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from rapidfuzz.distance import Levenshtein
+
 from core.document import BBox, PageWords, Word, union_bbox
 from extract.normalize import fold
 
@@ -64,7 +66,8 @@ def visual_rows(page: PageWords, *, min_overlap: float = 0.5) -> list[Line]:
     for word in sorted(_prepared(page), key=lambda w: (w.bbox[1] + w.bbox[3]) / 2):
         for row in reversed(rows[-4:]):  # only recent rows can still overlap in y
             band = (0, min(w.bbox[1] for w in row), 0, max(w.bbox[3] for w in row))
-            if _vertical_overlap(word.bbox, band) >= min_overlap and not _collides(word, row):
+            if (_vertical_overlap(word.bbox, band) >= min_overlap and not _collides(word, row)
+                    and _vertical_overlap(word.bbox, _nearest(word, row).bbox) >= min_overlap):
                 row.append(word)
                 break
         else:
@@ -74,6 +77,12 @@ def visual_rows(page: PageWords, *, min_overlap: float = 0.5) -> list[Line]:
     for i, line in enumerate(lines):
         line.index = i
     return lines
+
+
+def _nearest(word: Word, row: list[Word]) -> Word:
+    """The row's word horizontally closest to ``word``. A tall title stretches a row's band over two lines of
+    smaller type beside it ("GUTSCHRIFT" next to a letterhead): the neighbour, not the band, tells the line."""
+    return min(row, key=lambda w: max(0, w.bbox[0] - word.bbox[2], word.bbox[0] - w.bbox[2]))
 
 
 def _collides(word: Word, row: list[Word]) -> bool:
@@ -107,18 +116,10 @@ def all_rows(pages: Sequence[PageWords]) -> list[Line]:
 
 
 def similarity(a: str, b: str) -> float:
-    """1 − normalised Levenshtein distance."""
-    if a == b:
-        return 1.0
-    if not a or not b:
-        return 0.0
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return 1.0 - previous[-1] / max(len(a), len(b))
+    """1 − normalised Levenshtein distance (0 when either is empty and they differ)."""
+    # rapidfuzz's C implementation: label matching tries every lexicon label against every word span of
+    # every row, and a pure-Python edit distance made it half of all extraction time.
+    return Levenshtein.normalized_similarity(a, b)
 
 
 @dataclass(slots=True)
@@ -183,8 +184,8 @@ def find_labels(
                 continue
             for end in range(start + 1, min(len(folds), start + 5) + 1):
                 candidate = "".join(folds[start:end])
-                if len(candidate) > 30:
-                    break
+                if len(candidate) > 30 or (end - start > 1 and _column_gap(row.words[end - 2], row.words[end - 1])):
+                    break  # a label is printed in one piece, not across two columns ("(MI)   Vs. ordine")
                 for label in labels:
                     score = _score(candidate, label, threshold)
                     # More words than the label has are OCR splitting a word ("Fattu ra"), which joins back
@@ -194,6 +195,12 @@ def find_labels(
                         row_hits.append(LabelHit(label.key, label.text, row, start, end, score))
         hits.extend(_resolve(row_hits))
     return hits
+
+
+def _column_gap(left: Word, right: Word, factor: float = 2.5) -> bool:
+    """Two neighbouring words of a row stand in different columns: the gap is wider than a few spaces."""
+    height = max(1, left.bbox[3] - left.bbox[1], right.bbox[3] - right.bbox[1])
+    return right.bbox[0] - left.bbox[2] > factor * height
 
 
 def _resolve(hits: list[LabelHit]) -> list[LabelHit]:
@@ -227,6 +234,8 @@ def value_below(
 ) -> list[Word]:
     """Words under the label in its column (bounded by the neighbouring labels), from the next row(s)."""
     left, right = _column(hit, hits)
+    stop = min((h.bbox[0] for h in hits if h.row is hit.row and h.bbox[0] >= hit.bbox[2]), default=None)
+    start = max((h.bbox[2] for h in hits if h.row is hit.row and h.bbox[2] <= hit.bbox[0]), default=None)
     below = [
         r
         for r in rows
@@ -240,6 +249,8 @@ def value_below(
         if row.bbox[1] - last_bottom > gap_limit:
             break
         words = [w for w in row.words if left <= (w.bbox[0] + w.bbox[2]) / 2 <= right]
+        words = _not_run_in(row, words, start, hit.bbox[0]) if words else []
+        words = _run_on(row, words, stop) if words else []
         if words:
             return words
         last_bottom = row.bbox[3]
@@ -247,6 +258,43 @@ def value_below(
         if max_rows <= 0:
             break
     return []
+
+
+def _not_run_in(row: Line, words: list[Word], start: int | None, own: int) -> list[Word]:
+    """The column's words without the end of a value begun under the label on the left (``start`` is that
+    label's right edge, ``own`` this label's left edge) that runs into this column ("31 de mayo de 2026" under
+    "Vencimiento", beside "Ref. pedido"). A word that begins under this label is this column's."""
+    if start is None:
+        return words
+    ws = row.words
+
+    def joined(k: int) -> bool:  # ws[k] continues ws[k - 1]: no wider gap than a space or two
+        return ws[k].bbox[0] - ws[k - 1].bbox[2] <= 1.5 * max(1, ws[k].bbox[3] - ws[k].bbox[1])
+
+    first = ws.index(words[0])
+    while first > 0 and joined(first):
+        first -= 1
+    if ws[first].bbox[0] > start:
+        return words
+    run, last = set(), first
+    while last < len(ws) and (last == first or joined(last)):
+        run.add(id(ws[last]))
+        last += 1
+    return [w for w in words if id(w) not in run or w.bbox[0] >= own - 0.5 * (w.bbox[3] - w.bbox[1])]
+
+
+def _run_on(row: Line, words: list[Word], stop: int | None) -> list[Word]:
+    """The column's words and those that continue them on the row without a gap, short of the next label's
+    column: a long value under a header ("31 de mayo de 2026") runs past halfway to the next header."""
+    if stop is None:
+        return words
+    out = list(words)
+    for word in row.words[row.words.index(words[-1]) + 1 :]:
+        height = max(1, word.bbox[3] - word.bbox[1])
+        if word.bbox[0] >= stop - 0.5 * height or word.bbox[0] - out[-1].bbox[2] > 1.5 * height:
+            break
+        out.append(word)
+    return out
 
 
 def _column(hit: LabelHit, hits: Sequence[LabelHit]) -> tuple[float, float]:

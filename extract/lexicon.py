@@ -116,9 +116,9 @@ INVOICE_LABELS: dict[str, list[str]] = {
         "divisa", "valuta", "importi in", "currency", "amounts in", "wahrung", "devise", "monnaie", "moneda",
     ],
     "vat_rate": [
-        "aliquota", "aliquota iva", "% iva", "iva %",
+        "aliquota", "aliquota iva", "aliq iva", "% iva", "iva %",
         "vat rate", "vat %", "tax rate",
-        "mwst satz", "ust satz", "steuersatz",
+        "mwst satz", "ust satz", "steuersatz", "mwst %", "ust %",
         "taux tva", "taux de tva", "tva %",
         "tipo iva", "tipo impositivo", "% iva",
     ],
@@ -128,7 +128,7 @@ INVOICE_LABELS: dict[str, list[str]] = {
         "total", "total amount", "amount due", "total due", "grand total", "balance due", "invoice total",
         "total payable",
         "gesamtbetrag", "rechnungsbetrag", "endbetrag", "gesamtsumme", "summe", "zu zahlen",
-        "bruttobetrag", "gesamt brutto",
+        "bruttobetrag", "gesamt brutto", "summe brutto",
         "total ttc", "montant ttc", "net a payer", "montant total", "total a payer",
         "importe total", "total factura", "total a pagar",
     ],
@@ -144,19 +144,20 @@ INVOICE_LABELS: dict[str, list[str]] = {
         "rif ordine", "riferimento ordine", "vs ordine", "ordine n", "ordine", "vostro ordine",
         "rif vs ordine", "ordine d acquisto",
         "po number", "po", "purchase order", "order ref", "order reference", "order no", "your order",
-        "bestellnummer", "ihre bestellung", "bestellung", "auftragsnummer", "auftrag nr",
-        "bon de commande", "n commande", "commande", "votre commande",
-        "pedido", "numero de pedido", "n pedido", "orden de compra",
+        "bestellnummer", "bestell nr", "ihre bestellung", "bestellung", "auftragsnummer", "auftrag nr",
+        "bon de commande", "n commande", "commande", "votre commande", "ref commande",
+        "pedido", "numero de pedido", "n pedido", "orden de compra", "ref pedido", "su pedido",
     ],
     "iban": ["iban", "coordinate bancarie", "bank details", "bankverbindung", "coordonnees bancaires"],
     "supplier_vat": [
         "p iva", "partita iva", "p iva e c f", "piva",
         "vat", "vat no", "vat number", "vat reg no", "vat id",
         "ust idnr", "ust id", "ust id nr", "umsatzsteuer id", "steuernummer",
-        "tva intracommunautaire", "n tva", "numero de tva",
+        "tva intracommunautaire", "tva intracom", "n tva", "numero de tva",
         "nif", "cif", "nif iva",
     ],
-    "tax_code": ["codice fiscale", "c f", "cod fisc", "cod fiscale", "cf"],
+    "tax_code": ["codice fiscale", "c f", "cod fisc", "cod fiscale", "cf", "tax code", "fiscal code", "steuer nr",
+                 "siret", "n fiscal", "codigo fiscal"],
 }
 
 # Words that open the customer's block (what follows belongs to the buyer, not the seller).
@@ -267,7 +268,11 @@ DOC_TYPE_KEYWORDS: dict[str, list[tuple[str, float]]] = {
         ("credit note", 6.0), ("credit memo", 6.0),
         ("gutschrift", 6.0), ("rechnungskorrektur", 4.0),
         ("avoir", 6.0), ("note de credit", 6.0),
-        ("nota de credito", 6.0), ("factura rectificativa", 6.0), ("abono", 3.0),
+        # "ABONO" titles a Spanish credit note whose number is a "Rectificativa n.º": together they are as clear
+        # as "factura rectificativa", and so is "ABONO" printed twice; "abono" once may be a payment ("abono en
+        # cuenta").
+        ("nota de credito", 6.0), ("factura rectificativa", 6.0), ("abono", 4.0), ("rectificativa", 3.0),
+        ("rectifica la factura", 2.0),
     ],
     "receipt": [
         ("scontrino", 4.0), ("documento commerciale", 4.0), ("ricevuta", 3.0), ("contanti", 1.0),

@@ -121,8 +121,9 @@ def read_text_layer(pdf_path: Path, page_index: int, dpi: int = 300) -> PageWord
         words = [
             Word(text, _to_pixels(box, page, scale), 0.99, number, 1, line + 1) for text, box, line in grouped
         ]
-        # pdftoppm rounds the page size up to whole pixels.
-        size = math.ceil(width * scale - 1e-6), math.ceil(height * scale - 1e-6)
+        # pdftoppm rounds the page size up to whole pixels. pdfium gives the size as a 32-bit float (A4's 595.2 pt
+        # is 595.2000122), which would round 2480.00005 px up to 2481 and fail the stage's size check.
+        size = math.ceil(width * scale - 1e-3), math.ceil(height * scale - 1e-3)
         return PageWords(number, size[0], size[1], words, source="text_layer")
     finally:
         pdf.close()

@@ -328,16 +328,28 @@ def vat_summary(ctx: Ctx, y: float) -> float:
     return max(y, total_y) + lh(size)
 
 
-def payment_block(ctx: Ctx, x: float, y: float, *, with_due: bool) -> float:
-    c, size, doc = ctx.c, ctx.size, ctx.doc
+def payment_lines(ctx: Ctx, *, with_due: bool) -> list[Parts]:
+    """The payment terms, due date and IBAN lines, as (part, field) runs."""
+    doc = ctx.doc
+    lines: list[Parts] = []
     if doc.payment_terms:
-        c.text(x, y, [(ctx.label("payment") + ":", None), (doc.payment_terms, "payment_terms")], size=size)
-        y += lh(size)
+        lines.append([(ctx.label("payment") + ":", None), (doc.payment_terms, "payment_terms")])
     if with_due and doc.due_date:
-        c.text(x, y, [(ctx.label("due_date") + ":", None), (ctx.style.date(doc.due_date), "due_date")], size=size)
-        y += lh(size)
+        lines.append([(ctx.label("due_date") + ":", None), (ctx.style.date(doc.due_date), "due_date")])
     if doc.iban:
-        c.text(x, y, [(ctx.label("iban") + ":", None), (format_iban(doc.iban, ctx.rng), "iban")], size=size)
+        lines.append([(ctx.label("iban") + ":", None), (format_iban(doc.iban, ctx.rng), "iban")])
+    return lines
+
+
+def lines_width(ctx: Ctx, lines: Sequence[Parts]) -> float:
+    """The printed width of the widest of the lines."""
+    return max((ctx.c.width_of(" ".join(p for p, _ in line if p.strip()), ctx.size) for line in lines), default=0.0)
+
+
+def payment_block(ctx: Ctx, x: float, y: float, *, with_due: bool, lines: Sequence[Parts] | None = None) -> float:
+    c, size = ctx.c, ctx.size
+    for line in payment_lines(ctx, with_due=with_due) if lines is None else lines:
+        c.text(x, y, line, size=size)
         y += lh(size)
     return y
 
@@ -378,7 +390,13 @@ def invoice_classic(ctx: Ctx) -> None:
     y = items_table(ctx, y, doc.lines, ruled="fill")
     pay_y = y
     y = totals_box(ctx, y, boxed=True)
-    payment_block(ctx, m, pay_y, with_due=True)
+    lines = payment_lines(ctx, with_due=True)
+    # The payment lines sit left of the totals box; a long one ("Bankverbindung IBAN: DE42 3274 …") would print
+    # over the box's labels, so then the whole block goes under the box instead.
+    if m + lines_width(ctx, lines) > ctx.width - ctx.margin - max(900, ctx.width * 0.4) - lh(size):
+        y = payment_block(ctx, m, y + lh(size) * 0.5, with_due=True, lines=lines)
+    else:
+        payment_block(ctx, m, pay_y, with_due=True, lines=lines)
     notes(ctx, y + lh(size))
 
 

@@ -211,3 +211,36 @@ def test_a_fuzzy_label_does_not_swallow_a_word_and_the_letterhead_confirms_the_s
     assert in_block["issue_date"].value == "2023-03-26"
     assert in_block["supplier_name"].value == elsewhere["supplier_name"].value == "Brown Engineering Ltd"
     assert in_block["supplier_name"].confidence > elsewhere["supplier_name"].confidence
+
+
+def test_tall_title_beside_the_letterhead_does_not_merge_its_lines() -> None:
+    """A born-digital page's loose boxes: "GUTSCHRIFT" spans the name's line and the street's line beside it."""
+    def word(text: str, x0: int, y0: int, x1: int, y1: int) -> Word:
+        return Word(text, (x0, y0, x1, y1), 0.99, 1, 1, 0)
+
+    words = [
+        word("GUTSCHRIFT", 188, 240, 828, 330),
+        word("Schmidt", 1013, 230, 1270, 286), word("Industriebedarf", 1290, 230, 1783, 286),
+        word("GmbH", 1802, 230, 1993, 286), word("&", 2013, 230, 2062, 286), word("Co.", 2081, 230, 2182, 286),
+        word("KG", 2201, 230, 2291, 286),
+        word("Industriestraße", 1899, 299, 2203, 339), word("122", 2215, 299, 2292, 339),
+        word("20095", 1757, 357, 1884, 397), word("Hamburg,", 1897, 357, 2096, 397), word("Germany", 2108, 357,
+                                                                                             2293, 397),
+        word("Umsatzsteuer-ID", 1662, 414, 1996, 454), word("DE585749595", 2009, 414, 2294, 454),
+    ]
+    got = values([PageWords(1, 2480, 3508, words)], doc_type="credit_note")
+    assert got["supplier_name"] == "Schmidt Industriebedarf GmbH & Co. KG"
+    assert got["supplier_address"] == "Industriestraße 122, 20095 Hamburg, Germany"
+
+
+def test_label_is_not_read_across_a_column_gap() -> None:
+    """"(MI)" in the buyer's block and "Vs. ordine n.:" far right are not one fuzzy "rif vs ordine" label."""
+    pages = [page([
+        (100, [(100, "Rossi Forniture S.r.l.")]),
+        (150, [(100, "Via Roma 1, 20121 Milano")]),
+        (200, [(100, "P.IVA 01234567890")]),
+        (400, [(100, "20121 Milano (MI)"), (1440, "Vs. ordine n.:"), (1900, "ORD545551")]),
+        (700, [(100, "FATTURA N. 2025/17"), (1400, "Data 21/04/2025")]),
+        (1320, [(1500, "Totale fattura"), (2100, "€ 146,40")]),
+    ])]
+    assert values(pages)["order_reference"] == "ORD545551"
