@@ -43,15 +43,22 @@ def check_vat_rate(bases: Mapping[Decimal, Decimal], vat: Decimal, *, lines: int
     expected = expected_vat(bases)
     if abs(expected - vat) <= CENT * max(1, lines):
         return None
-    detail = " + ".join(f"{_fmt(base)} × {rate.normalize()}%" for rate, base in bases.items())
+    detail = " + ".join(f"{_fmt(base)} × {rate.normalize():f}%" for rate, base in bases.items())
     return Check("vat_mismatch", f"VAT {_fmt(vat)} ≠ {detail} = {_fmt(expected)}", "vat_amount")
 
 
-def check_lines(amounts: Sequence[Decimal], net: Decimal) -> Check | None:
-    """Line amounts add up to the net amount, within a cent per line."""
+def check_lines(amounts: Sequence[Decimal], net: Decimal, *, net_confirmed: bool = False) -> Check | None:
+    """Line amounts add up to the net amount, within a cent per line.
+
+    With ``net_confirmed`` (net + VAT = total held, three figures read in separate places) the net is not in
+    doubt, so lines that disagree were misread themselves: a warning on the lines, not an error on the net.
+    """
     total = sum(amounts, Decimal(0))
     if abs(total - net) <= CENT * max(1, len(amounts)):
         return None
+    if net_confirmed:
+        return Check("lines_unreliable", f"the {len(amounts)} lines read add up to {_fmt(total)}, not the net "
+                     f"{_fmt(net)} (which net + VAT = total confirms): check the lines", "lines", "warning")
     return Check(
         "lines_mismatch",
         f"the {len(amounts)} lines add up to {_fmt(total)}, not the net {_fmt(net)}",
@@ -66,6 +73,19 @@ def check_due_date(issue: str, due: str) -> Check | None:
     return Check(
         "due_before_issue", f"due date {due} is before the issue date {issue}", "due_date", "warning"
     )
+
+
+NON_EU_SUPPLIER = "non_eu_supplier"
+
+
+def check_non_eu_supplier(fields: Mapping[str, ExtractedField], foreign_id: str | None) -> Check | None:
+    """A note (not an error) that the seller has no VAT id because it is outside the EU and prints its own
+    country's tax id instead (a US EIN): the route stage then does not wait for a supplier_vat that cannot exist.
+    Such an invoice is integrated by the buyer (TD17-TD19 to SdI) with the seller's foreign id."""
+    if foreign_id is None or "supplier_vat" in fields:
+        return None
+    return Check(NON_EU_SUPPLIER, f"the supplier is outside the EU: it has no VAT id and is identified by "
+                 f"{foreign_id}", "supplier_vat", "warning")
 
 
 _ID_VALIDATORS = {
@@ -114,15 +134,19 @@ def run_checks(fields: Mapping[str, ExtractedField], lines: Sequence[Mapping[str
     """Every check that applies to the extracted fields and lines."""
     checks: list[Check | None] = []
     net, vat, total = (_amount(fields, n) for n in ("net_amount", "vat_amount", "total_amount"))
+    confirmed = False
     if net is not None and vat is not None and total is not None:
         checks.append(check_totals(net, vat, total))
+        # Confirmed only by three figures read off the page: one computed from the other two proves nothing.
+        confirmed = checks[-1] is None and all(
+            fields[n].source != "computed" for n in ("net_amount", "vat_amount", "total_amount"))
     if net is not None and vat is not None:
         bases = _vat_bases(fields, lines, net)
         if bases:
             checks.append(check_vat_rate(bases, vat, lines=len(lines) or 1))
     amounts = [a for a in (to_decimal(line.get("amount")) for line in lines) if a is not None]
     if net is not None and amounts:
-        checks.append(check_lines(amounts, net))
+        checks.append(check_lines(amounts, net, net_confirmed=confirmed))
     if "issue_date" in fields and "due_date" in fields:
         checks.append(check_due_date(str(fields["issue_date"].value), str(fields["due_date"].value)))
     return [c for c in checks if c is not None] + check_identifiers(fields)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.document import Extraction, PageWords
-from extract.checks import run_checks
+from extract.checks import NON_EU_SUPPLIER, run_checks
 from extract.classify import classify
 from extract.contract import extract_agreement
 from extract.invoice import extract_invoice
@@ -25,9 +25,11 @@ def extract(pages: list[PageWords], *, doc_type: str | None = None,
         probability = 1.0  # given by the pipeline, not guessed
     result = Extraction(doc_type=doc_type, doc_type_confidence=probability)
     if doc_type in ("invoice", "credit_note"):
-        result.fields, result.lines, _ = extract_invoice(pages, doc_type=doc_type)
+        result.fields, result.lines, found = extract_invoice(pages, doc_type=doc_type)
         apply_memory(pages, result.fields, memory)
-        result.checks = run_checks(result.fields, result.lines)
+        # Checks again after the memory's corrections; a non-EU seller's note stands while no VAT id was found.
+        notes = [c for c in found if c.code == NON_EU_SUPPLIER and "supplier_vat" not in result.fields]
+        result.checks = run_checks(result.fields, result.lines) + notes
     elif doc_type == "receipt":
         result.fields = extract_receipt(pages)
         result.checks = run_checks(result.fields)

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from core.document import Check, ExtractedField, PageWords, Word
-from extract.checks import Candidate, choose_totals, run_checks, to_decimal
+from extract.checks import Candidate, check_non_eu_supplier, choose_totals, run_checks, to_decimal
 from extract.classify import keyword_scores
 from extract.confidence import Evidence, confidence
 from extract.fields import amounts_in, dates_in, label_evidence, make_field
@@ -27,15 +27,18 @@ from extract.lexicon import COMPANY_SUFFIXES, CUSTOMER_LABELS, INVOICE_LABELS, S
 from extract.lines import extract_lines
 from extract.normalize import (
     fix_address_ocr,
+    fix_company_ocr,
     fix_digits,
+    fix_terms_ocr,
     fold,
+    legal_form_ok,
     normalize_currency,
     normalize_iban,
     normalize_percentage,
     normalize_tax_code,
     normalize_vat_id,
 )
-from extract.validators import validate_iban, validate_tax_code, validate_vat_id
+from extract.validators import is_vat_rate, validate_iban, validate_tax_code, validate_vat_id
 
 LEXICON = {**INVOICE_LABELS, "customer_block": CUSTOMER_LABELS, "supplier_block": SUPPLIER_LABELS}
 _SUFFIX_RE = re.compile(
@@ -46,6 +49,9 @@ _VAT_RE = re.compile(
     r"\b(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|GB|CH)"
     r"\s?U?[0-9A-Z]{8,12}\b|\b\d{11}\b"
 )
+_VAT_COUNTRIES = frozenset(re.findall(r"[A-Z]{2}", _VAT_RE.pattern.split(")")[0]))
+# A US employer identification number: the seller's tax id on a US invoice, which has no VAT id.
+_EIN_RE = re.compile(r"\b(?:EIN|FEIN|Federal\s+Tax\s+ID|Tax\s+ID)\s*(?:No\.?|#)?\s*:?\s*(\d{2}-\d{7})\b", re.IGNORECASE)
 _CF_RE = re.compile(r"\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b")
 _IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,30}\b")
 
@@ -110,11 +116,16 @@ def _amount_fields(rows: Sequence[Line], hits: Sequence[LabelHit]) -> Fields:
             continue
         hit, words = candidate.payload  # type: ignore[misc]
         agrees = consistent if all(chosen[:3]) else None
-        fields[name] = make_field(
-            name, candidate.value, words, label_evidence(hit, words, pattern=0.8, arithmetic=agrees)
-        )
+        # An invoice prints money with its cents: a bare "30" under a "Totale" is a number from another line
+        # ("Bonifico 30 gg"), and without the other two figures nothing else would tell.
+        cents = bool(_CENTS_RE.search(" ".join(w.text for w in words)))
+        fields[name] = make_field(name, candidate.value, words, label_evidence(
+            hit, words, pattern=0.8, arithmetic=agrees, validator=None if cents else False))
     _complete_totals(fields)
     return fields
+
+
+_CENTS_RE = re.compile(r"\d[.,]\d{2}(?!\d)")
 
 
 def _complete_totals(fields: Fields) -> None:
@@ -143,9 +154,22 @@ def _vat_rate(hits: Sequence[LabelHit], rows: Sequence[Line]) -> ExtractedField 
             for word in pool:
                 if re.search(r"\d", word.text):
                     value = normalize_percentage(word.text)
-                    if value is not None and (key == "vat_rate" or "%" in word.text):
+                    # A number that is no country's rate is a price or quantity under a "% IVA" heading.
+                    if value is not None and (key == "vat_rate" or "%" in word.text) and is_vat_rate(value):
                         return make_field("vat_rate", value, [word], label_evidence(hit, [word], pattern=0.8))
     return None
+
+
+def _printed_rates(hits: Sequence[LabelHit]) -> set[str]:
+    """The rates the VAT summary names ("IVA 22%  …", "IVA 10%  …"): one per VAT label with a percentage."""
+    rates = set()
+    for hit in hits:
+        if hit.key == "vat_amount":
+            for word in [*hit.words, *value_right(hit, hits)[:1]]:
+                value = normalize_percentage(word.text) if "%" in word.text else None
+                if value is not None and is_vat_rate(value):
+                    rates.add(value)
+    return rates
 
 
 # ---------------------------------------------------------------- dates, numbers, free text
@@ -242,8 +266,11 @@ def _free_text(name: str, hits: Sequence[LabelHit], rows: Sequence[Line]) -> Ext
                 words, _ = _value_words(hit, rows, hits)
             # "|" is a table rule read as a character, never part of the text.
             text = " ".join(w.text for w in words).strip(" :|")
+            if name == "payment_terms":
+                text = fix_terms_ocr(text)
             if 2 <= len(text) <= 120:
-                return make_field(name, text, words, label_evidence(hit, words, pattern=0.5))
+                return make_field(name, text, words, label_evidence(
+                    hit, words, pattern=0.5, validator=False if _garbled(words) else None))
     return None
 
 
@@ -319,7 +346,8 @@ def _spaced_vat_ids(hits: Sequence[LabelHit], customer: set[int], fields: Fields
         words = value_right(hit, hits)[:5]
         value = normalize_vat_id(" ".join(w.text for w in words)) if words else None
         name = "customer_vat" if any(id(w) in customer for w in words) else "supplier_vat"
-        if value and name not in fields:
+        # "VAT   USD 0.00" in a totals block is an amount after the label, not a VAT id of a country.
+        if value and value[:2] in _VAT_COUNTRIES and name not in fields:
             fields[name] = make_field(
                 name,
                 value,
@@ -348,13 +376,32 @@ def _supplier_name(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set
                     parts.append(Line(words, row.page, row.index))
     for part in parts:
         if _SUFFIX_RE.search(fold(part.text)) and _nameish(part) and not _is_title(part):
-            return make_field("supplier_name", part.text, part.words, label_evidence(
-                None, part.words, pattern=0.8, validator=_heads_block_of(part, vat)))
+            return _company_field("supplier_name", part.text, part.words, pattern=0.8,
+                                  validator=_heads_block_of(part, vat))
     for part in parts[:4]:
         if _nameish(part) and not _is_title(part) and len(part.words) >= 2:
-            return make_field("supplier_name", part.text, part.words, label_evidence(
-                None, part.words, pattern=0.6, validator=_heads_block_of(part, vat)))
+            return _company_field("supplier_name", part.text, part.words, pattern=0.6,
+                                  validator=_heads_block_of(part, vat))
     return None
+
+
+def _garbled(words: Sequence[Word]) -> bool:
+    """True when OCR was unsure of one of the words ("Giuseppe Gic irdanc"): a text is as good as its worst word,
+    which the mean word confidence hides."""
+    return any(w.confidence < _GARBLED_BELOW for w in words)
+
+
+_GARBLED_BELOW = 0.7
+
+
+def _company_field(name: str, text: str, words: Sequence[Word], *, pattern: float, validator: bool | None,
+                   hit: LabelHit | None = None) -> ExtractedField:
+    """A party's name with OCR's damage to its legal form undone; a legal form still broken after that ("S.r.",
+    "Sr") means part of the name was lost, which no letterhead or label can vouch for."""
+    text = fix_company_ocr(text)
+    if legal_form_ok(text) is False or _garbled(words):
+        validator = False
+    return make_field(name, text, words, label_evidence(hit, words, pattern=pattern, validator=validator))
 
 
 def _idle_short(hit: LabelHit, hits: Sequence[LabelHit]) -> bool:
@@ -386,10 +433,25 @@ _TALL_RE = re.compile(r"[A-Z0-9bdfhklt]")
 _LOW_RE = re.compile(r"[gjpqy,;()\[\]{}|/@]|[^\x00-\x7f]")
 
 
+def _seller_id(rows: Sequence[Line], customer: set[int], vat: ExtractedField | None) -> ExtractedField | None:
+    """The seller's tax id that anchors its letterhead: its valid VAT id, else the US EIN printed outside the
+    buyer's block (a seller outside the EU has no VAT id). Not a field of the record: only where it is printed."""
+    if vat is not None and validate_vat_id(str(vat.value))[0]:
+        return vat
+    for row in rows:
+        match = _EIN_RE.search(row.text)
+        if match is None:
+            continue
+        words = [w for w in row.words if match.group(1) in w.text or w.text.upper().rstrip(":") in ("EIN", "FEIN")]
+        if words and not any(id(w) in customer for w in words):
+            return make_field("supplier_ein", f"EIN {match.group(1)}", words, Evidence())
+    return None
+
+
 def _heads_block_of(part: Line, vat: ExtractedField | None) -> bool | None:
-    """True when the name heads the block that holds the seller's valid VAT id: a few rows below it, in its
-    column. That is how a letterhead is built, and it rules out a title, a slogan or the buyer's name."""
-    if vat is None or vat.bbox is None or vat.page != part.page or not validate_vat_id(str(vat.value))[0]:
+    """True when the name heads the block that holds the seller's tax id (``_seller_id``): a few rows below it, in
+    its column. That is how a letterhead is built, and it rules out a title, a slogan or the buyer's name."""
+    if vat is None or vat.bbox is None or vat.page != part.page:
         return None
     x0, y0, x1, y1 = words_bbox(part.words)
     height = max(1, y1 - y0)
@@ -457,11 +519,10 @@ def _supplier_address(
 
 
 def _between_name_and_vat(words: Sequence[Word], name: ExtractedField, vat: ExtractedField | None) -> bool | None:
-    """True when the address fills the letterhead block from the seller's name down to the seller's valid VAT id,
-    with no line left out: the block is complete, so the address can neither be cut short nor run on."""
+    """True when the address fills the letterhead block from the seller's name down to the seller's tax id
+    (``_seller_id``), with no line left out: the block is complete, so the address can neither be cut short nor
+    run on."""
     if vat is None or vat.bbox is None or name.bbox is None or vat.page != name.page:
-        return None
-    if not validate_vat_id(str(vat.value))[0]:
         return None
     x0, y0, x1, y1 = words_bbox(words)
     line = max(1, (name.bbox[3] - name.bbox[1]))
@@ -496,9 +557,8 @@ def _names(rows: Sequence[Line], hits: Sequence[LabelHit], customer: set[int],
         for words in candidates:
             if words and _nameish(Line(words, hit.row.page)) and id(words[0]) not in labelled:
                 text = " ".join(w.text for w in words).strip(" :")
-                fields["customer_name"] = make_field(
-                    "customer_name", text, words, label_evidence(hit, words, pattern=0.6)
-                )
+                fields["customer_name"] = _company_field("customer_name", text, words, pattern=0.6, validator=None,
+                                                         hit=hit)
                 break
         if "customer_name" in fields:
             break
@@ -606,7 +666,8 @@ def extract_invoice(
     customer = _customer_region(rows, hits)
     fields: Fields = {}
     identifiers = _identifiers(rows, hits, customer)
-    fields.update(_names(rows, hits, customer, identifiers.get("supplier_vat")))
+    seller_id = _seller_id(rows, customer, identifiers.get("supplier_vat"))
+    fields.update(_names(rows, hits, customer, seller_id))
     fields.update(identifiers)
     fields.update(_amount_fields(rows, hits))
     optional = [
@@ -618,7 +679,7 @@ def extract_invoice(
         _currency(rows, hits),
     ]
     fields.update({f.name: f for f in optional if f is not None})
-    dayfirst = _day_first(rows, hits)
+    dayfirst = _day_first(rows, hits, us_seller=seller_id is not None and seller_id.name == "supplier_ein")
     fields.update({f.name: f for f in (_date_field(n, hits, rows, dayfirst=dayfirst) for n in ("issue_date",
                                                                                               "due_date")) if f})
     if "issue_date" not in fields:
@@ -630,21 +691,23 @@ def extract_invoice(
                 )
                 break
     lines = extract_lines(rows, hits)
-    _settle_vat_rate(fields, lines)
-    address = _supplier_address(rows, hits, customer, fields.get("supplier_name"), fields.get("supplier_vat"))
+    _settle_vat_rate(fields, lines, _printed_rates(hits))
+    address = _supplier_address(rows, hits, customer, fields.get("supplier_name"), seller_id)
     if address is not None:
         fields["supplier_address"] = address
-    return fields, lines, run_checks(fields, lines)
+    note = check_non_eu_supplier(fields, seller_id.value if seller_id and seller_id.name == "supplier_ein" else None)
+    return fields, lines, run_checks(fields, lines) + ([note] if note else [])
 
 
 _SHORT_DATE_RE = re.compile(r"(?<![\d/.\-])(\d{1,2})\s?([-./])\s?(\d{1,2})\s?\2\s?(?:\d{4}|\d{2})(?![\d/])")
 
 
-def _day_first(rows: Sequence[Line], hits: Sequence[LabelHit]) -> bool:
+def _day_first(rows: Sequence[Line], hits: Sequence[LabelHit], *, us_seller: bool = False) -> bool:
     """Whether the document prints numeric dates day first (21/04/2025) or month first (04/21/2025, en-US).
 
     One date whose first or second number passes 12 settles it for the whole document. When every date reads
-    both ways, the due date cannot come before the issue date: "07/02/2024 … due 08/01/2024" is July to August.
+    both ways, the due date cannot come before the issue date: "07/02/2024 … due 08/01/2024" is July to August;
+    when both readings pass that too, a US seller (``us_seller``: it prints an EIN) writes the month first.
     """
     firsts = seconds = 0
     for row in rows:
@@ -658,15 +721,23 @@ def _day_first(rows: Sequence[Line], hits: Sequence[LabelHit]) -> bool:
         picked = [_date_field(n, hits, rows, dayfirst=dayfirst) for n in ("issue_date", "due_date")]
         dates[dayfirst] = [str(f.value) if f else None for f in picked]
     (issue, due), (us_issue, us_due) = dates[True], dates[False]
-    return not (issue and due and us_issue and us_due and due < issue and us_due >= us_issue)
+    if issue and due and us_issue and us_due and (due < issue) != (us_due < us_issue):
+        return due >= issue
+    # Both readings hold: the seller's country decides, and a US seller writes the month first.
+    return not us_seller
 
 
-def _settle_vat_rate(fields: Fields, lines: Sequence[dict[str, str]]) -> None:
-    """The document's rate only when its lines share one; with several rates the field does not apply."""
+def _settle_vat_rate(fields: Fields, lines: Sequence[dict[str, str]], printed: set[str] = frozenset()) -> None:
+    """The document's rate only when its lines share one; with several rates (on the lines or in the VAT summary)
+    the field does not apply."""
     rates = {line["vat_rate"] for line in lines if line.get("vat_rate")}
-    if len(rates) > 1:
+    if len(rates) > 1 or len(printed) > 1:
         fields.pop("vat_rate", None)
-    elif len(rates) == 1 and (fields.get("vat_rate") is None or fields["vat_rate"].value not in rates):
+        return
+    # One line's rate is the document's only when every line with an amount carries it: a lone rate among
+    # unread ones may be a quantity in the wrong column.
+    every = all(line.get("vat_rate") for line in lines if line.get("amount"))
+    if len(rates) == 1 and every and (fields.get("vat_rate") is None or fields["vat_rate"].value not in rates):
         # Every line carries the same rate: that is the document's rate, whatever a label elsewhere seemed to say
         # (a "IVA %" column heading often has the first line's amount below it, not a rate).
         rate = next(iter(rates))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
@@ -9,8 +10,10 @@ from core.document import Word
 from extract.layout import LabelHit, Line, find_labels
 from extract.lexicon import LINE_HEADERS
 from extract.normalize import normalize_amount, normalize_percentage
+from extract.validators import is_vat_rate
 
-_STOP_KEYS = {"net_amount", "vat_amount", "total_amount", "payment_terms", "iban"}
+_TOTAL_KEYS = {"net_amount", "vat_amount", "total_amount"}
+_STOP_KEYS = _TOTAL_KEYS | {"payment_terms", "iban"}
 
 
 def _header(rows: Sequence[Line]) -> tuple[Line, list[LabelHit]] | None:
@@ -50,11 +53,28 @@ def _quantity(text: str) -> str | None:
     return format(number, "f")
 
 
+# An Italian Natura code ("N4", "N2.2") in the rate column: an exempt or non-taxable line, at 0 %.
+# It may be glued to the "0%" before it ("O%N1").
+_NATURA_RE = re.compile(r"(?:^|[^A-Za-z])N\d(?:\.\d)?$")
+
+
+def line_rate(texts: Sequence[str]) -> str | None:
+    """The rate of a line from the words of its rate column, one word at a time: a word with "%" first, since a
+    misaligned column also catches the quantity or price beside it ("5 6,46 22%" is not 56.4622 %); a Natura code
+    is 0; a number that is no country's VAT rate is a misread, not a rate."""
+    if any(_NATURA_RE.search(text.strip(" |.,;:")) for text in texts):
+        return "0"
+    for text in sorted(texts, key=lambda t: "%" not in t):
+        value = normalize_percentage(text)
+        if value is not None and is_vat_rate(value):
+            return value
+    return None
+
+
 _PARSERS = {
     "quantity": _quantity,
     "unit_price": normalize_amount,
     "amount": normalize_amount,
-    "vat_rate": normalize_percentage,
 }
 
 
@@ -67,6 +87,10 @@ def _parse_row(row: Line, columns: Sequence[LabelHit]) -> dict[str, str]:
         text = " ".join(texts)
         if key == "description":
             item[key] = text
+        elif key == "vat_rate":
+            rate = line_rate(texts)
+            if rate is not None:
+                item[key] = rate
         else:
             value = _PARSERS[key](text)
             if value is not None:
@@ -80,7 +104,12 @@ def extract_lines(rows: Sequence[Line], hits: Sequence[LabelHit]) -> list[dict[s
     if found is None:
         return []
     header, columns = found
-    stops = {id(h.row) for h in hits if h.key in _STOP_KEYS and h.start == 0}
+    # A totals label ends the items where it opens its row, or anywhere on the row right of the description column
+    # ("Scadenza pagamento: 26/05/2026      Imponibile 13826,04"): a description may say "totale", a column of
+    # figures does not.
+    described = any(c.key == "description" for c in columns)
+    stops = {id(h.row) for h in hits if h.key in _STOP_KEYS and (
+        h.start == 0 or (described and h.key in _TOTAL_KEYS and _column_of(h.words[0], columns) != "description"))}
     items: list[dict[str, str]] = []
     last_bottom = header.bbox[3]
     for row in rows[header.index + 1 :] if rows[header.index] is header else rows:

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from extract.lexicon import CURRENCIES, MONTHS
+from extract.lexicon import CURRENCIES, LEGAL_FORMS, MONTHS
 
 # Letters OCR commonly reads in place of digits; applied only inside tokens that are mostly digits.
 _DIGIT_LOOKALIKES = str.maketrans(
@@ -319,5 +319,58 @@ def fix_address_ocr(text: str) -> str:
         return f"({code})"
 
     text = _PROVINCE.sub(province, text)
+    text = _STRASSE.sub(r"\1traße", text)
     return _ROMAN_BEFORE_NUMBER.sub("II", text)
+
+
+# "Hauptstraße" read with the ß as a B ("HauptstraBe"): a capital B inside a lower-case word is never right.
+_STRASSE = re.compile(r"(?<=[a-zäöü])(s)traBe\b")
+
+
+# ---------------------------------------------------------------- company names
+
+# OCR's usual damage to an Italian legal form: the lone "l" of "S.r.l.s." dropped between two dots, an "S" read
+# as "$" ("$.n.c.").
+_SRLS_DOTS = re.compile(r"\bS\.r\.\.s\.?(?=\s|$)")
+_DOLLAR_FORM = re.compile(r"(?<!\S)\$(?=\.[a-zA-Z]\.)")
+_KNOWN_FORMS = {form.replace(" ", "") for form in LEGAL_FORMS} | {"co", "sapa", "scarl", "srls", "kgaa"}
+
+
+_DOTTED_FORMS = {"s.r.l.": "S.r.l.", "s.r.l.s.": "S.r.l.s.", "s.p.a.": "S.p.A.", "s.a.s.": "S.a.s.",
+                 "s.n.c.": "S.n.c.", "s.a.p.a.": "S.a.p.A."}
+
+
+def fix_company_ocr(text: str) -> str:
+    """A company name with OCR's usual damage to its legal form undone: "S.r..s." is "S.r.l.s.", "$.n.c." is
+    "S.n.c.", and a form in mixed case that no one prints ("S.a.S.") is the canonical one (all capitals stays)."""
+    text = _DOLLAR_FORM.sub("S", _SRLS_DOTS.sub("S.r.l.s.", text))
+    head, _, last = text.rpartition(" ")
+    canonical = _DOTTED_FORMS.get(last.lower())
+    if canonical and last != canonical and not last.isupper():
+        text = f"{head} {canonical}" if head else canonical
+    return text
+
+
+# Accents Tesseract drops in payment terms: French "à 30 jours", Spanish "30 días", German "Überweisung".
+_TERMS_ACCENTS = ((re.compile(r"\ba(?= \d+ jours\b)"), "à"), (re.compile(r"(?<=\d )dias\b"), "días"),
+                  (re.compile(r"\bUberweisung"), "Überweisung"))
+
+
+def fix_terms_ocr(text: str) -> str:
+    """Payment terms with the accents OCR usually loses put back."""
+    for pattern, accented in _TERMS_ACCENTS:
+        text = pattern.sub(accented, text)
+    return text
+
+
+def legal_form_ok(text: str) -> bool | None:
+    """Whether the name ends in a legal form that exists: False for a truncated or garbled one ("S.r.", "Sr",
+    "S.p."), which tells that OCR lost part of the name; None when the name ends in an ordinary word."""
+    last = text.rstrip().rsplit(" ", 1)[-1]
+    if "." not in last and "$" not in last and not re.fullmatch(r"S[rpan]", last):
+        return None
+    letters = fold(last).replace(".", "").replace(" ", "")
+    if not letters.isalpha():
+        return False
+    return letters in _KNOWN_FORMS
 

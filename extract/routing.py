@@ -9,7 +9,11 @@ from sqlalchemy import select
 
 from core.context import StageContext
 from core.records import touch
+from extract.checks import NON_EU_SUPPLIER
 from storage.models import Event, Page, Record
+
+# Check codes that say a required field does not apply to this document (the check names the field).
+WAIVES_REQUIRED = frozenset({NON_EU_SUPPLIER})
 
 
 class RouteParams(BaseModel):
@@ -38,8 +42,10 @@ def routing_reasons(record: Record, *, params: RouteParams, accepted_types: list
     if (record.doc_type_confidence or 0) < params.min_doc_type_confidence:
         reasons.append(f"unsure of the document type ({record.doc_type}, {record.doc_type_confidence or 0:.2f})")
     present = {row.name: row for row in record.fields if row.value is not None}
+    # A field the document cannot have is not missing: a seller outside the EU has no VAT id (extract/checks.py).
+    waived = {check.get("field") for check in record.checks or [] if check.get("code") in WAIVES_REQUIRED}
     for name in params.required.get(record.doc_type or "", []):
-        if name not in present:
+        if name not in present and name not in waived:
             reasons.append(f"{name} was not found")
     default = params.thresholds.get("default", 0.9)
     for name, row in sorted(present.items()):

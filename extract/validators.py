@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum.eu import vat as eu_vat
@@ -81,3 +83,20 @@ def validate_iban(value: str) -> Result:
             return False, f"IBAN {value} has the wrong length for its country"
         return False, f"IBAN {value} is not valid ({error})"
     return True, "ok"
+
+
+# Standard and reduced VAT rates (percent) of the EU states, the UK, Switzerland and Norway, and 0 (exempt,
+# reverse charge). A "rate" read off a page that no country applies is a misread price or quantity.
+VAT_RATES = frozenset(Decimal(r) for r in (
+    "0", "2.1", "2.5", "2.6", "3", "3.7", "3.8", "4", "4.8", "5", "5.5", "6", "7", "7.7", "8", "8.1", "9", "9.5",
+    "10", "11", "12", "13", "13.5", "14", "15", "16", "17", "18", "19", "20", "21", "22", "23", "24", "25", "25.5",
+    "27",
+))
+
+
+def is_vat_rate(value: str) -> bool:
+    """True when the canonical percentage is a VAT rate some European country applies."""
+    try:
+        return Decimal(value) in VAT_RATES
+    except InvalidOperation:
+        return False

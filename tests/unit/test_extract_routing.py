@@ -7,11 +7,15 @@ from types import SimpleNamespace
 
 import pytest
 
+from core.document import Extraction
+from extract.checks import NON_EU_SUPPLIER
 from extract.classify import classify, set_scorer
 from extract.confidence import Evidence, confidence, default_calibrator
+from extract.engine import extract
 from extract.evaluation import drawn
 from extract.routing import RouteParams, routing_reasons
 from extract.textcat import MODEL_DIR, ensemble_scorer, load_model
+from tests.unit.test_extract_invoice import page
 
 PARAMS = RouteParams(required={"invoice": ["supplier_vat", "total_amount"]},
                      thresholds={"default": 0.8, "total_amount": 0.95}, min_doc_type_confidence=0.8)
@@ -76,3 +80,99 @@ def test_calibration_file_loads_fitted_and_monotone() -> None:
     weak = confidence(Evidence(label=0.0, ocr=0.5, pattern=0.3), "total_amount")
     strong = confidence(Evidence(label=1.0, ocr=0.95, validator=True, arithmetic=True, pattern=0.9), "total_amount")
     assert 0.0 < weak < strong < 1.0
+
+
+# ---------------------------------------------------------------- straight-through fixes (issue 4)
+
+
+def test_a_non_eu_supplier_note_waives_only_the_vat_id() -> None:
+    note = {"code": NON_EU_SUPPLIER, "field": "supplier_vat", "severity": "warning", "message": "EIN 40-0338084"}
+    assert reasons(record({"total_amount": 0.97}, checks=[note])) == []
+    # It waives nothing else, and another warning on the field waives nothing.
+    assert reasons(record({}, checks=[note])) == ["total_amount was not found"]
+    other = {**note, "code": "lines_unreliable"}
+    assert reasons(record({"total_amount": 0.97}, checks=[other])) == ["supplier_vat was not found"]
+
+
+def route(result: Extraction, params: RouteParams) -> list[str]:
+    """The route stage's reasons for a record holding this extraction."""
+    rows = [SimpleNamespace(name=f.name, value=f.value, confidence=f.confidence, corrected_by=None)
+            for f in result.fields.values()]
+    rec = SimpleNamespace(doc_type=result.doc_type, doc_type_confidence=result.doc_type_confidence, fields=rows,
+                          checks=[c.as_json() for c in result.checks])
+    return routing_reasons(rec, params=params, accepted_types=None, page_problems=[])  # type: ignore[arg-type]
+
+
+US_INVOICE = page([
+    (100, [(100, "Anderson Industries Corp.")]),
+    (150, [(100, "84 Oak Avenue, Portland, OR 97201, USA")]),
+    (200, [(100, "EIN 40-0338084")]),
+    (300, [(100, "Invoice")]),
+    (400, [(100, "Customer:"), (1400, "Invoice #: FT2026/3229")]),
+    (450, [(100, "Idrotermica Adriatica S.r.l."), (1400, "Date: 01/11/2024")]),
+    (500, [(100, "Viale dei Mille 101"), (1400, "Payment due: 03/11/2024")]),
+    (550, [(100, "VAT No. IT00743110157")]),
+    (700, [(100, "Product"), (1200, "Qty"), (1500, "Unit price"), (1800, "Tax rate"), (2100, "Line total")]),
+    (760, [(100, "Engineering hours"), (1200, "2"), (1500, "45.00"), (1800, "0%"), (2100, "90.00")]),
+    (1000, [(1500, "Subtotal"), (2100, "$ 90.00")]),
+    (1060, [(1500, "Total VAT 0%"), (2100, "$ 0.00")]),
+    (1120, [(1500, "Invoice total"), (2100, "$ 90.00")]),
+    (1300, [(100, "Payment: Net 60")]),
+])
+
+
+def test_us_supplier_routes_without_vat_id_and_writes_the_month_first() -> None:
+    result = extract([US_INVOICE])
+    assert "supplier_vat" not in result.fields
+    assert [c.code for c in result.checks] == [NON_EU_SUPPLIER]
+    # The EIN anchors the letterhead as a VAT id would: name and address are vouched for.
+    assert result.fields["supplier_name"].value == "Anderson Industries Corp."
+    assert result.fields["supplier_address"].confidence >= 0.88
+    assert result.fields["supplier_name"].confidence >= 0.88
+    # 01/11 and 03/11 read both ways; a US seller means January 11 and March 11.
+    assert (result.fields["issue_date"].value, result.fields["due_date"].value) == ("2024-01-11", "2024-03-11")
+    params = RouteParams(required={"invoice": ["supplier_vat", "invoice_number", "issue_date", "total_amount"]},
+                         thresholds={"default": 0.88, "total_amount": 0.9}, min_doc_type_confidence=0.8)
+    assert "supplier_vat was not found" not in route(result, params)
+
+
+def test_totals_row_beside_the_due_date_ends_the_lines_and_summary_rates_drop_the_rate() -> None:
+    pages = [page([
+        (100, [(100, "Grafiche Adriatica S.n.c.")]),
+        (150, [(100, "Via Garibaldi 144, 35121 Padova (PD)")]),
+        (200, [(100, "P.IVA IT00743110157")]),
+        (300, [(100, "FATTURA N. 587/2026"), (1400, "Data 26/04/2026")]),
+        (400, [(100, "Descrizione"), (1200, "Quantità"), (1500, "Prezzo"), (1800, "IVA %"), (2100, "Totale")]),
+        (460, [(100, "Volumi tecnici"), (1200, "2"), (1500, "50,00"), (1800, "N4"), (2100, "100,00")]),
+        (520, [(100, "Consulenza"), (1200, "1"), (1500, "100,00"), (1800, "22%"), (2100, "100,00")]),
+        (580, [(100, "Scadenza pagamento: 26/05/2026"), (1500, "Imponibile"), (2100, "200,00 €")]),
+        (640, [(1500, "IVA 22%"), (2100, "22,00 €")]),
+        (700, [(1500, "Esente N4"), (2100, "0,00 €")]),
+        (760, [(1500, "Totale fattura"), (2100, "222,00 €")]),
+    ])]
+    result = extract(pages)
+    assert [line["amount"] for line in result.lines] == ["100.00", "100.00"]
+    assert [line["vat_rate"] for line in result.lines] == ["0", "22"]
+    assert "vat_rate" not in result.fields  # two rates: no document rate
+    assert [c for c in result.checks if c.severity == "error"] == []
+
+
+def test_a_total_without_cents_and_a_truncated_legal_form_go_to_review() -> None:
+    pages = [page([
+        (100, [(100, "Rossi Forniture S.r.l.")]),
+        (150, [(100, "Via Roma 1, 20121 Milano")]),
+        (200, [(100, "P.IVA IT00743110157")]),
+        (300, [(100, "FATTURA N. 2025/17"), (1400, "Data 21/04/2025")]),
+        (400, [(1400, "Spett.le")]),
+        (450, [(1400, "Bianchi Lombarda S.r.")]),
+        (800, [(1500, "Totale")]),
+        (860, [(1500, "Bonifico 30 gg")]),
+    ])]
+    result = extract(pages)
+    assert result.fields["total_amount"].value == "30.00"
+    assert result.fields["total_amount"].confidence < 0.9
+    assert result.fields["customer_name"].confidence < 0.88
+    got = route(result, RouteParams(required={"invoice": ["total_amount"]},
+                                    thresholds={"default": 0.88, "total_amount": 0.9}))
+    assert any(r.startswith("total_amount is uncertain") for r in got)
+    assert any(r.startswith("customer_name is uncertain") for r in got)
