@@ -215,7 +215,7 @@ RECEIPT_TOTAL_LABELS: dict[str, float] = {
     "total due": 0.9, "total incl": 0.95, "total inclusive": 0.95, "total sales inclusive": 0.95,
     "total sales incl": 0.95, "total including": 0.95, "total including gst": 0.95,
     "total sales": 0.8, "total amount": 0.9, "total": 0.85, "total rm": 0.85,
-    "balance due": 0.85, "to pay": 0.8, "amount": 0.5, "net amount": 0.7,
+    "balance due": 0.85, "due": 0.8, "to pay": 0.8, "amount": 0.5, "net amount": 0.7,
     "totale": 0.9, "totale complessivo": 1.0, "totale euro": 0.95, "importo pagato": 0.8,
     "totale da pagare": 1.0,
     "summe": 0.85, "gesamt": 0.85, "gesamtbetrag": 0.95, "zu zahlen": 0.95, "bar": 0.4,

@@ -88,7 +88,18 @@ def _total_candidates(rows: Sequence[Line], hits: Sequence[LabelHit]) -> list[Ca
     counts = Counter(c.value for c in candidates)
     for candidate in candidates:
         candidate.score += 0.25 * (counts[candidate.value] - 1)  # the same amount under two totals labels
+    summary = min(
+        (_position(rows, h.row) for h in hits if h.key == "not_total" and h.label == "gst summary"), default=None
+    )
+    if summary is not None:
+        for candidate in candidates:
+            if _position(rows, candidate.payload[0].row) > summary:  # type: ignore[index]
+                candidate.score -= 1.0  # "TOTAL 52.00 3.12" of the tax summary table: net and tax, not paid
     return candidates
+
+
+def _position(rows: Sequence[Line], row: Line) -> int:
+    return next(i for i, r in enumerate(rows) if r is row)
 
 
 def _subtotal_candidates(rows: Sequence[Line], hits: Sequence[LabelHit]) -> list[Candidate]:
@@ -101,11 +112,47 @@ def _subtotal_candidates(rows: Sequence[Line], hits: Sequence[LabelHit]) -> list
     return candidates
 
 
+def _decimal_amount(hit: LabelHit, hits: Sequence[LabelHit]) -> Decimal | None:
+    """The amount printed right of a label, only when read with its decimals ("312" may be "3.12")."""
+    found = [(v, w) for v, w in _amounts(value_right(hit, hits)) if re.search(r"[.,]\d{2}$", w[-1].text)]
+    return Decimal(found[-1][0]) if found else None
+
+
+_ADDERS: dict[str, list[str]] = {
+    "tax": ["gst", "tax", "gov tax", "gst tax", "service tax", "sst", "vat"],
+    "service": ["service charge", "svc charge", "service chg"],
+    "rounding": ["rounding", "rounding adj", "rounding adjustment", "round adj"],
+}
+
+
+def _added_up(rows: Sequence[Line], hits: Sequence[LabelHit]) -> tuple[Decimal, Decimal] | None:
+    """The subtotal and what it adds up to with the tax, service charge and rounding printed under it, when a
+    subtotal and a tax amount are read; tax "included" in the total or in a summary table is not added."""
+    subtotal = next((h for h in hits if h.key == "not_total" and fold(h.label) in ("subtotal", "sub total")), None)
+    value = _decimal_amount(subtotal, hits) if subtotal is not None else None
+    if subtotal is None or value is None:
+        return None
+    after = _position(rows, subtotal.row)
+    added: dict[str, Decimal] = {}
+    # Looked up on their own: as labels of the main lexicon, "GST" would cut "Total Incl. GST: 7.00" short.
+    for hit in find_labels(rows, _ADDERS):
+        if hit.key not in ("tax", "service", "rounding") or hit.key in added or hit.start > 1:
+            continue
+        if _position(rows, hit.row) <= after or re.search(r"\b(?:incl\w*|summary)\b", fold(hit.row.text)):
+            continue
+        amount = _decimal_amount(hit, hits)
+        if amount is not None:
+            added[hit.key] = amount
+    if not added.get("tax"):
+        return None
+    return value, value + sum(added.values())
+
+
 def _tendered(hits: Sequence[LabelHit]) -> dict[str, tuple[Decimal, LabelHit, list[Word]]]:
     """The cash handed over and the change given back, each with its label and words, when printed."""
     values: dict[str, tuple[Decimal, LabelHit, list[Word]]] = {}
     for hit in hits:
-        if hit.key in ("cash", "change") and hit.start <= 1:
+        if hit.key in ("cash", "change") and hit.start <= 1 and fold(" ".join(w.text for w in hit.words)) != "charge":
             found = _amounts(value_right(hit, hits))
             if found:
                 values.setdefault(hit.key, (abs(Decimal(found[-1][0])), hit, found[-1][1]))
@@ -127,6 +174,21 @@ def _total(rows: Sequence[Line], hits: Sequence[LabelHit]) -> ExtractedField | N
         cash, hit, words = tendered["cash"]
         value = paid if paid is not None and paid > 0 else cash
         candidates = [Candidate(f"{value:.2f}", 0.0, (hit, words))]
+    if paid is not None and not any(Decimal(c.value) == paid for c in candidates):
+        for candidate in candidates:
+            if Decimal(candidate.value) == paid * 100:
+                candidate.value = f"{paid:.2f}"  # "Total 9280": the OCR lost the decimal point of what was paid
+    summed = _added_up(rows, hits)
+    if summed is not None:
+        subtotal, expected = summed
+        printed = [c for c in candidates if c not in subtotals and Decimal(c.value) >= subtotal]
+        if not printed and not any(paid is not None and Decimal(c.value) == paid for c in candidates):
+            # No total could be read (or only amounts below the subtotal): subtotal plus tax is what was paid.
+            hit, words = (subtotals or candidates)[0].payload if (subtotals or candidates) else (None, [])
+            candidates.append(Candidate(f"{expected:.2f}", 0.6, (hit, words)))
+        for candidate in candidates:
+            if Decimal(candidate.value) == expected:
+                candidate.score += 0.3
     for candidate in candidates:
         if paid is not None and Decimal(candidate.value) == paid:
             candidate.score += 0.5

@@ -47,6 +47,7 @@ _HOUSE_NUMBER_RE = re.compile(r"^(?:no\s*)?[a-z]?-?\d{1,5}[a-z]?(?:\s*[-/&]\s*\w
 # A company or tax registration number: "(682288-V)", "1202152-P", "J10632980-V", "000381399040".
 _ID_RE = re.compile(r"\(?\b[A-Z]{0,3}\d{5,}\s?-\s?[A-Z]\b\)?|\d{9,}|\b\d{6,}[A-Z]\b")
 _ID_LABEL_RE = re.compile(r"\b(?:co|company|roc|reg|business|br|gst|sst|tax)\b.*\b(?:no|id|reg)\b")
+_ID_LABEL_START_RE = re.compile(r"^(?:co|company|roc|business|br)\b.{0,12}\b(?:no|reg|regn)\b")
 _TRAILING_ID_RE = re.compile(r"\s*(?:\([^()]*\d{4,}[^()]*\)|\b[A-Z]{0,3}\d{4,}\s?-?\s?[A-Z]\b.*)\s*$")
 _STRAY_RE = re.compile(r"[“”„«»|_~]")
 
@@ -54,6 +55,13 @@ _STRAY_RE = re.compile(r"[“”„«»|_~]")
 _SDN_BHD_RE = re.compile(r"(?<![A-Za-z0-9])[S5$][DOUI0][NM]([.,]?\s*)[B83][HN][DO0](?![A-Za-z0-9])", re.IGNORECASE)
 _S_B_RE = re.compile(r"(?<![A-Za-z0-9])[S5$]\s?/\s?[B8](?![A-Za-z0-9])")
 _INITIAL_ONE_RE = re.compile(r"(?<=[A-Z]\.)(\s?)1(?=\.[A-Z]\.)")  # "D. 1.Y." -> "D. I.Y."
+# "SDN SHB", "SDN BH0": after "SDN" only "BHD" is printed, so a three-letter word there of its letters is it.
+_SDN_GARBLED_RE = re.compile(
+    r"(?<![A-Za-z0-9])(SDN|Sdn)([.,]?\s*)(?!BHD|Bhd)(?=[A-Za-z0-9$]*[BbHhDd8])[A-Za-z0-9$]{3}"
+    r"(?![A-Za-z0-9])"
+)
+_AMPERSAND_RE = re.compile(r"(?<=\s)[€£]{1,2}(?=\s)")  # "STATIONERY € BOOKS": "&" misread as a currency sign
+_HONORIFIC_RE = re.compile(r"^(MR|MRS|MS|DR|Mr|Mrs|Ms|Dr),(?=\s*\S)")  # "MR, D.I.Y.": the full stop misread
 
 
 def _folded(line: Line) -> str:
@@ -72,7 +80,10 @@ def repair_name(text: str) -> str:
         ),
         text,
     )
+    text = _SDN_GARBLED_RE.sub(lambda m: m.group(1) + m.group(2) + ("BHD" if m.group(1).isupper() else "Bhd"), text)
     text = _S_B_RE.sub("S/B", text)
+    text = _AMPERSAND_RE.sub("&", text)
+    text = _HONORIFIC_RE.sub(r"\1.", text.lstrip())
     text = _INITIAL_ONE_RE.sub(r"\1I", text)
     legal = list(_LEGAL_RE.finditer(_fold_keep_length(text)))
     if legal and re.search(r"[\d(]", text[legal[-1].end() :]):
@@ -118,6 +129,8 @@ def _is_title(line: Line) -> bool:
 def _is_registration(line: Line) -> bool:
     """A line carrying a company or tax registration number, with few other words."""
     text = line.text
+    if _ID_LABEL_START_RE.match(_folded(line)) and re.search(r"\d{5,}", text) and len(text.split()) <= 5:
+        return True  # "Company No JI10G32980-V": a number the OCR garbled, still under its label
     if not _ID_RE.search(text.upper()):
         return False
     return _letters(_ID_RE.sub("", text.upper())) <= 6 or bool(_ID_LABEL_RE.search(_folded(line)))
@@ -291,6 +304,25 @@ def respell_address_word(word: str) -> str:
     return fixed + match.group(2)
 
 
+# Malaysian address abbreviations with a letter misread ("THN" for "TMN", "BIK" for "BLK"; "JIN" is also a name).
+_ABBREVIATION_MISREADS = {"thn": "tmn", "tnn": "tmn", "bik": "blk", "b1k": "blk"}
+_STATE_DE_RE = re.compile(r"(?<![A-Za-z])(Selangor|SELANGOR)(\s+)(?:DE|D\s?E)(?![A-Za-z])\.?")
+
+
+def repair_address_line(text: str) -> str:
+    """An address line as printed: stray marks dropped, "$" inside a word read back as "S" ("$$21/35"),
+    misread street abbreviations and "Selangor DE." (Darul Ehsan) restored, words one letter off respelled."""
+    text = re.sub(r"(?<=[\w$])\$|\$(?=[\w$])", "S", _STRAY_RE.sub("", text))
+    words = []
+    for word in text.split():
+        match = re.fullmatch(r"([A-Za-z0-9]{3})([.,]?)", word)
+        fixed = _ABBREVIATION_MISREADS.get(match.group(1).lower()) if match else None
+        if match and fixed:
+            word = (fixed.upper() if match.group(1).isupper() else fixed.capitalize()) + match.group(2)
+        words.append(respell_address_word(word))
+    return _STATE_DE_RE.sub(lambda m: m.group(1) + m.group(2) + "D.E.", " ".join(words))
+
+
 def _edits(a: str, b: str) -> int:
     """Levenshtein distance, from the label matcher's normalised similarity."""
     return round((1.0 - similarity(a, b)) * max(len(a), len(b)))
@@ -328,7 +360,8 @@ def header_fields(page: PageWords) -> list[ExtractedField]:
     address = _address_lines(rows, after)
     if address and any(_ADDRESS_WORDS.search(_folded(line)) for line in address):
         words = [w for line in address for w in line.words]
-        texts = [" ".join(respell_address_word(w) for w in _STRAY_RE.sub("", line.text).split()) for line in address]
-        text = _join_address(texts)
+        texts = [repair_address_line(line.text) for line in address]
+        # A lone mark after the last word ("Selangor .") is a speck, not punctuation.
+        text = re.sub(r"\s+[.,;:'`]+$", "", _join_address([t for t in texts if t]))
         fields.append(make_field("supplier_address", text, words, label_evidence(None, words, pattern=0.5)))
     return fields

@@ -6,7 +6,7 @@ import pytest
 
 from core.document import PageWords
 from extract.receipt import extract_receipt
-from extract.receipt_header import repair_name, respell_address_word
+from extract.receipt_header import repair_address_line, repair_name, respell_address_word
 from tests.unit.test_extract_invoice import page
 
 
@@ -138,8 +138,9 @@ def test_address_words_one_letter_off_are_respelled(word: str, expected: str) ->
         (["Sub Total Before Discount RM 29.70", "TOTAL RM 29. 70", "CASH RM 30. 00", "CHANGE RM 0. 30"], "29.70"),
         (["Total Incl. GST@6% CRM_34,80", "CASH RM 100.00", "CHANGE RM 65.20"], "34.80"),
         (["Total Amount: RM7.72", "Rounding: -RM0.02", "Nett Total: RM7.70"], "7.70"),
-        # The bracketed note names the tax, not the total.
-        (["Qty 8 25.15", "Rounding Adj - 0,00", "Due 25.15", "(Total Included GST @ 6% : 1.42)"], None),
+        # The bracketed note names the tax, not the total; "Due" is what is owed.
+        (["Qty 8 25.15", "Rounding Adj - 0,00", "Due 25.15", "(Total Included GST @ 6% : 1.42)"], "25.15"),
+        (["Qty 8 25.15", "Rounding Adj - 0,00", "(Total Included GST @ 6% : 1.42)"], None),
         # No total label could be read: the subtotal that equals cash less change was paid.
         (["SUBTOTAL: 43.90", "GST Summary Amount (RM) 2.48", "CASH 100.00", "CASH CHANGE 56.10"], "43.90"),
         # Nothing but the cash line: what was handed over is the amount paid.
@@ -159,3 +160,76 @@ def test_italian_province_code_is_not_ringgit() -> None:
     got = values("Bar Centrale S.r.l.", "Via Roma 93", "00185 Roma (RM)", "TOTALE EURO 3,50")
     assert got["currency"] == "EUR"
     assert got["supplier_address"] == "Via Roma 93, 00185 Roma (RM)"
+
+
+@pytest.mark.parametrize(
+    ("lines", "total"),
+    [
+        # The "TOTAL" row of the tax summary table (net and tax columns) is not the total paid.
+        (["SUB-TOTAL (EX) 52.00", "TOTAL TAX 3.12", "TOTAL /N) sm 55.10", "GST SUMMARY", "SR 6.00 52.00 3.12",
+          "TOTAL; 52.00 3.12"], "55.10"),
+        # The total label is misread ("TOP,"): subtotal plus tax, printed below, is what was paid.
+        (["Sub Total 2 RM 68.87", "Service Charge : RM 0.00", "GST/TAX 6% 5 RM 4.13", "TOP, RM 73.00",
+          "CHANGE: RM 0.00"], "73.00"),
+        # The total's amount is unreadable: subtotal, tax and rounding add up to it.
+        (["SUB-TOTAL 49,06", "DISC 0.00", "GST 2.94", "ROUNDING 0.00", "TOTAL 32.0 00", "CHANGE 0.00",
+          "GST SUMMARY", "TAX TOTAL: 2,94"], "52.00"),
+        # Tax "included" in the total is not added to the subtotal.
+        (["SUBTOTAL 10.60", "GST 6% included in total RM 0.60", "TOTAL 10.60"], "10.60"),
+        # The OCR lost the decimal point of the total; cash less change says where it goes.
+        (["Total - 9280", "Cash Received 100.00", "Change 7.20"], "92.80"),
+        # "Due" under "Rounding Adj", paid with "Fay" (Pay) and change.
+        (["Qty i 7.50", "Rounding Adj 0.00", "Due 7.50", "Fay 20.00", "Change 12,50"], "7.50"),
+    ],
+)  # fmt: skip
+def test_total_when_the_total_line_is_damaged(lines: list[str], total: str | None) -> None:
+    assert values("SHOP SDN BHD", *lines).get("total_amount") == total
+
+
+def test_service_charge_is_not_the_change() -> None:
+    # "Service Charge" is one letter from "Change": were it the change, cash less it would not be the total.
+    got = values("SHOP SDN BHD", "TOTAL 20.00", "TOTAL 25.00", "Service Charge : RM 5.00", "CASH 25.00")
+    assert got["total_amount"] == "25.00"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("TEO HENG STATIONERY € BOOKS", "TEO HENG STATIONERY & BOOKS"),  # "&" read as a currency sign
+        ("MEGAH RETAIL SDN SHB", "MEGAH RETAIL SDN BHD"),  # after SDN only BHD is printed
+        ("ABC TRADING SDN. BH0.", "ABC TRADING SDN. BHD."),
+        ("MR, D.I.Y. (KUCHAI) SDN BHD", "MR. D.I.Y. (KUCHAI) SDN BHD"),  # the honorific's full stop
+        ("ABC SDN ONE", "ABC SDN ONE"),  # no letter of BHD: left alone
+        ("MR DIY TRADING", "MR DIY TRADING"),
+    ],
+)
+def test_name_ocr_damage_repaired(text: str, expected: str) -> None:
+    assert repair_name(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("No. 128G JLN $$21/35", "No. 128G JLN SS21/35"),  # "$" inside a word is an "S"
+        ("THN PUTRA DENGKIL", "TMN PUTRA DENGKIL"),  # misread "TMN" (Taman)
+        ("No: G3, Bik G,", "No: G3, Blk G,"),
+        ("40150 Shah Alam, Selangor DE.", "40150 Shah Alam, Selangor D.E."),  # Darul Ehsan's stop lost
+        ("KLANG SELANGOR D.E, MALAYSIA", "KLANG SELANGOR D.E, MALAYSIA"),
+        ("SELANGOR DENGKIL", "SELANGOR DENGKIL"),
+        ("23, Jin Burung Jentayu", "23, Jin Burung Jentayu"),  # "Jin" may be printed so: not respelled
+    ],
+)
+def test_address_line_ocr_damage_repaired(line: str, expected: str) -> None:
+    assert repair_address_line(line) == expected
+
+
+def test_address_drops_a_trailing_speck_and_a_garbled_registration_line() -> None:
+    got = values(
+        "HASHA PETROKIOSK",
+        "Company No JI10G32980-V",  # the number garbled past the ID pattern, still under its label
+        "Lot PTD 198718 Tmn Sierra P",
+        "81750 Masai Johor .",
+        "Telephone 073000190",
+    )
+    assert got["supplier_name"] == "HASHA PETROKIOSK"
+    assert got["supplier_address"] == "Lot PTD 198718 Tmn Sierra P, 81750 Masai Johor"
