@@ -314,3 +314,85 @@ DOC_TYPE_KEYWORDS: dict[str, list[tuple[str, float]]] = {
         ("feuille de temps", 6.0), ("heures", 1.5), ("hoja de horas", 6.0), ("horas", 1.5),
     ],
 }
+
+# Words of party names and addresses that are written with accents in a language, where the same letters without
+# them (or with other accents) are no word of that language: OCR's dropped or changed accents can be put back. A
+# word that is right unaccented in the language ("Martin", "Tecnologia" in Italian, "Equipements" in capitals)
+# is not here. By language, since "Lopez Inc." is right in English and "Tecnologia" in Italian.
+ACCENTED_WORDS: dict[str, list[str]] = {
+    "es": [
+        # surnames
+        "García", "Fernández", "González", "Rodríguez", "López", "Martínez", "Sánchez", "Pérez", "Gómez",
+        "Jiménez", "Hernández", "Díaz", "Álvarez", "Muñoz", "Gutiérrez", "Ramírez", "Vázquez", "Domínguez",
+        "Suárez", "Ibáñez", "Núñez", "Méndez", "Sáez", "Benítez", "Gálvez", "Márquez", "Rubén", "Ramón",
+        "José", "Jesús", "Andrés", "Óscar", "Sebastián", "Tomás", "Joaquín", "Agustín", "Ángel",
+        # trade words
+        "Tecnología", "Tecnologías", "Ingeniería", "Consultoría", "Asesoría", "Ferretería", "Librería",
+        "Compañía", "Energía", "Logística", "Informática", "Electrónica", "Técnica", "Técnicas", "Técnicos",
+        "Eléctrica", "Eléctricas", "Mecánica", "Mecánicas", "Química", "Ibérica", "Cerámica", "Cerámicas",
+        "Óptica", "Fontanería", "Carpintería", "Panadería", "Cafetería", "Automoción",
+        "Gestión", "Telecomunicación", "Señor",
+        # places and streets
+        "España", "Málaga", "Córdoba", "Cádiz", "León", "Almería", "Jaén", "Ávila", "Logroño", "Alcalá",
+        "Gijón", "Castellón", "Cáceres", "Mérida", "Cataluña", "Andalucía", "Aragón", "Línea",
+        "Constitución", "Pública", "Río", "Colón", "Jardín", "Galería", "Polígono", "Número",
+    ],
+    "de": [
+        "Müller", "Schröder", "Schäfer", "Köhler", "Krüger", "Jäger", "Günther", "Möller", "Böhm", "Schütz",
+        "Kühn", "Fröhlich", "Hübner", "Glöckner", "Jürgen", "Jörg", "Björn", "Käthe",
+        "München", "Köln", "Düsseldorf", "Nürnberg", "Würzburg", "Lübeck", "Münster", "Göttingen",
+        "Saarbrücken", "Osnabrück", "Tübingen", "Zürich", "Österreich", "Fürth", "Jülich", "Lüneburg",
+        "Überweisung", "Fälligkeit", "Bäckerei", "Büro", "Bürobedarf", "Gebäude", "Gebäudetechnik",
+        "Getränke", "Küchen", "Möbel", "Geräte", "Gerätebau", "Lösungen", "Härterei", "Präzision",
+        "Übersetzungen", "Zubehör", "Händler", "Kältetechnik", "Prüftechnik",
+        "Förderanlagen", "Fördertechnik", "Brücke", "Brückenbau", "Grün", "Gärtnerei",
+        "Lüftungstechnik", "Elektrogeräte", "Wärme", "Wärmetechnik",
+    ],
+    "fr": [
+        "Lefèvre", "Lefèbvre", "Hervé", "Gérard", "Frédéric", "Benoît", "Jérôme", "Rémi", "Aurélie", "Hélène",
+        "Cécile", "Chloé", "Zoé", "Jaurès", "Frères", "Société", "Générale", "Général", "Électricité",
+        "Électrique", "Bâtiment", "Bâtiments", "Matériaux", "Matériel", "Énergie", "Énergies", "Métallurgie",
+        "Sécurité", "Télécom", "Télécoms", "Médical", "Médicale", "Équipements", "Équipement", "Réseaux",
+        "Systèmes", "Hôtel", "Hôpital", "République", "Élysées", "Liberté", "Fraternité", "Besançon",
+        "Orléans", "Nîmes", "Évry", "Béziers", "Angoulême", "Genève", "Châteauroux", "Montréal", "Québec",
+        "Château", "Entrepôt", "Entrepôts", "Créations", "Mécanique", "Électronique",
+        "Fenêtres", "Rénovation", "Numérique", "Étienne", "Stéphane", "Cédric", "Sébastien", "Jérémy",
+    ],
+    "it": [
+        "Università", "Società", "Attività", "Città", "Caffè", "Niccolò", "Nicolò", "Forlì", "Cantù",
+        "Canicattì", "Santhià", "Mondovì", "Ragù", "Qualità", "Comunità", "Sanità", "Proprietà", "Novità",
+        "Solidarietà", "Fraternità", "Libertà", "Unità", "Bontà",
+    ],
+}
+
+# Letters with diacritics each language writes (lower case; loan words such as "Café" aside). A word of a name
+# or address in the party's language holding another one ("Constituciön" in Spain, "Mùnchen" in Germany) was
+# damaged by OCR.
+LANGUAGE_LETTERS: dict[str, str] = {
+    "es": "áéíóúüñ",
+    "de": "äöüßé",
+    "fr": "àâæçéèêëîïôœùûüÿ",
+    "it": "àèéìíòóùúî",
+}
+
+# Country names, folded, as an address's last part prints them, and the VAT-id prefixes, to the language a
+# party's name and address are written in.
+COUNTRY_LANGUAGES: dict[str, str] = {
+    "spain": "es", "espana": "es", "es": "es",
+    "germany": "de", "deutschland": "de", "de": "de", "austria": "de", "osterreich": "de", "at": "de",
+    "france": "fr", "fr": "fr",
+    "italy": "it", "italia": "it", "it": "it",
+    "united kingdom": "en", "uk": "en", "gb": "en", "usa": "en", "united states": "en", "ireland": "en",
+    "ie": "en",
+}
+
+# Words a name prints in lower case between capitalised ones ("Ferramenta di Giuseppe Colombo", "Rue de la
+# Paix"): any other lower-case word in a name is OCR's misreading of a capital ("Miller industries LLC") or the
+# tail of a word it split ("Colo mbo").
+NAME_PARTICLES: frozenset[str] = frozenset({
+    "di", "del", "della", "dello", "dei", "degli", "delle", "da", "dal", "dalla", "e", "ed", "in", "per", "con",
+    "de", "la", "le", "les", "du", "des", "et", "en", "sur", "aux", "au",
+    "y", "los", "las", "el",
+    "von", "van", "der", "den", "dem", "und", "zu", "zum", "zur", "am", "im", "an", "auf", "für", "bei",
+    "and", "of", "the", "for", "&", "co", "mbh", "st", "d", "l",
+})

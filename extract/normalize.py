@@ -7,7 +7,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from extract.lexicon import CURRENCIES, LEGAL_FORMS, MONTHS
+from extract.lexicon import ACCENTED_WORDS, CURRENCIES, LANGUAGE_LETTERS, LEGAL_FORMS, MONTHS
 
 # Letters OCR commonly reads in place of digits; applied only inside tokens that are mostly digits.
 _DIGIT_LOOKALIKES = str.maketrans(
@@ -311,8 +311,9 @@ _ROMAN_BEFORE_NUMBER = re.compile(r"\b(?:Il|lI|ll)(?=\s+\d)")
 
 
 def fix_address_ocr(text: str) -> str:
-    """Undo OCR's usual confusions in an address: a province code "(Fl)" is "(FI)", and "Emanuele Il 39" is the
-    Roman numeral II (Tesseract reads capital I as lower-case l beside other capitals)."""
+    """Undo OCR's usual confusions in an address: a province code "(Fl)" is "(FI)", "Emanuele Il 39" is the
+    Roman numeral II (Tesseract reads capital I as lower-case l beside other capitals), and a British postcode
+    with a digit read as a letter ("ECIA 1BB") is the one valid postcode it can be ("EC1A 1BB")."""
     def province(match: re.Match[str]) -> str:
         code = match.group(1).upper().replace("0", "O").replace("1", "I").replace("L", "I") \
             if not match.group(1).isupper() else match.group(1)
@@ -320,7 +321,41 @@ def fix_address_ocr(text: str) -> str:
 
     text = _PROVINCE.sub(province, text)
     text = _STRASSE.sub(r"\1traße", text)
-    return _ROMAN_BEFORE_NUMBER.sub("II", text)
+    text = _ROMAN_BEFORE_NUMBER.sub("II", text)
+    if _UK_RE.search(text):
+        text = _UK_POSTCODE.sub(lambda m: f"{_uk_outward(m.group(1))} {m.group(2)}", text)
+    return text
+
+
+_UK_RE = re.compile(r"\b(?:United Kingdom|UK|England|Scotland|Wales|Great Britain)\b")
+# An outward code as OCR may read it (digits as look-alike letters and back) before the inward code "1BB".
+_UK_POSTCODE = re.compile(r"\b([A-Z][A-Z0-9]{1,3}) (\d[A-Z]{2})\b")
+# The six shapes of a British outward code: A = letter, 9 = digit.
+_UK_SHAPES = ("A9", "A99", "A9A", "AA9", "AA99", "AA9A")
+_AS_DIGIT = {"I": "1", "L": "1", "O": "0", "S": "5", "B": "8", "Z": "2"}
+_AS_LETTER = {v: k for k, v in _AS_DIGIT.items() if k not in "L"}
+
+
+def _uk_outward(code: str) -> str:
+    """The outward code unchanged when it has a valid shape, else its only repair by look-alikes into a valid
+    shape; unchanged when none or several fit (nothing to choose between)."""
+    def shaped(shape: str) -> str | None:
+        out = []
+        for char, kind in zip(code, shape, strict=True):
+            if kind == "9":
+                char = char if char.isdigit() else _AS_DIGIT.get(char, "")
+            else:
+                char = char if char.isalpha() else _AS_LETTER.get(char, "")
+            if not char:
+                return None
+            out.append(char)
+        return "".join(out)
+
+    shapes = [s for s in _UK_SHAPES if len(s) == len(code)]
+    if any(shaped(s) == code for s in shapes):
+        return code
+    repairs = {r for r in (shaped(s) for s in shapes) if r is not None}
+    return repairs.pop() if len(repairs) == 1 else code
 
 
 # "Hauptstraße" read with the ß as a B ("HauptstraBe"): a capital B inside a lower-case word is never right.
@@ -333,6 +368,7 @@ _STRASSE = re.compile(r"(?<=[a-zäöü])(s)traBe\b")
 # as "$" ("$.n.c.").
 _SRLS_DOTS = re.compile(r"\bS\.r\.\.s\.?(?=\s|$)")
 _DOLLAR_FORM = re.compile(r"(?<!\S)\$(?=\.[a-zA-Z]\.)")
+_DOTTED_NO_END = re.compile(r"(?:[A-Za-z]{1,2}\.)+[A-Za-z]{1,2}")
 _KNOWN_FORMS = {form.replace(" ", "") for form in LEGAL_FORMS} | {"co", "sapa", "scarl", "srls", "kgaa"}
 
 
@@ -342,9 +378,14 @@ _DOTTED_FORMS = {"s.r.l.": "S.r.l.", "s.r.l.s.": "S.r.l.s.", "s.p.a.": "S.p.A.",
 
 def fix_company_ocr(text: str) -> str:
     """A company name with OCR's usual damage to its legal form undone: "S.r..s." is "S.r.l.s.", "$.n.c." is
-    "S.n.c.", and a form in mixed case that no one prints ("S.a.S.") is the canonical one (all capitals stays)."""
+    "S.n.c.", a dotted form that lost its last dot ("S.L") has it back, and a form in mixed case that no one
+    prints ("S.a.S.") is the canonical one (all capitals stays)."""
     text = _DOLLAR_FORM.sub("S", _SRLS_DOTS.sub("S.r.l.s.", text))
     head, _, last = text.rpartition(" ")
+    # A form printed with dots ends with one: the last dot is the speck OCR loses most easily.
+    if _DOTTED_NO_END.fullmatch(last) and last.replace(".", "").lower() in _KNOWN_FORMS:
+        last += "."
+        text = f"{head} {last}" if head else last
     canonical = _DOTTED_FORMS.get(last.lower())
     if canonical and last != canonical and not last.isupper():
         text = f"{head} {canonical}" if head else canonical
@@ -352,8 +393,11 @@ def fix_company_ocr(text: str) -> str:
 
 
 # Accents Tesseract drops in payment terms: French "à 30 jours", Spanish "30 días", German "Überweisung".
+# The capital Ü comes out as U or with another accent (Ù). The last dot of "gg d.f." (data fattura) and
+# "d.f.f.m." (fine mese) is the speck OCR loses most easily, or reads as a rule ("d.f|").
 _TERMS_ACCENTS = ((re.compile(r"\ba(?= \d+ jours\b)"), "à"), (re.compile(r"(?<=\d )dias\b"), "días"),
-                  (re.compile(r"\bUberweisung"), "Überweisung"))
+                  (re.compile(r"\b[UÙÚÛ]berweisung"), "Überweisung"),
+                  (re.compile(r"\b(d\.f|f\.m|d\.f\.f\.m)[|:,;]?$"), r"\1."))
 
 
 def fix_terms_ocr(text: str) -> str:
@@ -374,3 +418,65 @@ def legal_form_ok(text: str) -> bool | None:
         return False
     return letters in _KNOWN_FORMS
 
+
+
+# ---------------------------------------------------------------- accents and references
+
+_ACCENTED = {language: {fold(word): word for word in words} for language, words in ACCENTED_WORDS.items()}
+_LETTERS_RE = re.compile(r"[^\W\d_]+")
+# Spanish writes every word ending in -cion/-sion with the accent (Constitución, Gestión, Expansión).
+_ES_ENDING = re.compile(r"(?<=[^\W\d_]{2})([cs])i[oóòöô]n$", re.IGNORECASE)
+
+
+def _in_case_of(word: str, model: str) -> str:
+    """``word`` (the lexicon's spelling) in the case OCR read ``model`` in: all capitals, capitalised or lower."""
+    if model.isupper() and len(model) > 1:
+        return word.upper()
+    if model[:1].islower():
+        return word.lower()
+    return word
+
+
+def restore_accents(text: str, language: str | None) -> str:
+    """Words of a name or address in ``language`` with the accents OCR dropped or changed put back, where the
+    lexicon (extract/lexicon.py ACCENTED_WORDS) knows the word: "Lopez" in Spain is "López", "Mùnchen" in Germany
+    "München". Nothing changes in another language or for a word the lexicon does not know."""
+    table = _ACCENTED.get(language or "")
+    if not table:
+        return text
+
+    def repair(match: re.Match[str]) -> str:
+        word = match.group()
+        known = table.get(fold(word))
+        if known is not None:
+            return _in_case_of(known, word)
+        if language == "es":
+            return _ES_ENDING.sub(lambda m: m.group(1) + ("IÓN" if word.isupper() else "ión"), word)
+        return word
+
+    return _LETTERS_RE.sub(repair, text)
+
+
+def foreign_diacritics(text: str, language: str | None) -> bool:
+    """True when a letter with a diacritic is one ``language`` does not write ("Constituciön" in a Spanish
+    address, "Mùnchen" in a German one): OCR changed an accent. False when the language is unknown or English
+    (an English name may carry any foreign accent)."""
+    allowed = LANGUAGE_LETTERS.get(language or "")
+    if allowed is None:
+        return False
+    return any(not c.isascii() and c.isalpha() and c not in allowed for c in text.lower())
+
+
+_LETTER_ZERO = re.compile(r"^0(?=[A-Z]{2})|(?<=[A-Z])0(?=[A-Z])")
+_LETTERS_THEN_DIGITS = re.compile(r"^([A-Z]{1,4}[-/]?)(\d[\dO]{3,})$")
+
+
+def fix_reference_ocr(token: str) -> str:
+    """A document number's letter prefix and digits with OCR's O/0 swaps undone: a 0 that starts a run of
+    capitals or sits between two ("0RD145631") is the letter O, and an O among the digits after the prefix
+    ("ORD1456O1") is a zero. Numbers with no letter prefix or mixed runs are left alone."""
+    token = _LETTER_ZERO.sub("O", token)
+    match = _LETTERS_THEN_DIGITS.match(token)
+    if match:
+        token = match.group(1) + match.group(2).replace("O", "0")
+    return token

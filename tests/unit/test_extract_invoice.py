@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.document import PageWords, Word
 from extract.engine import extract
+from extract.normalize import fix_address_ocr, fix_reference_ocr, foreign_diacritics, restore_accents
 
 Row = tuple[int, list[tuple[int, str]]]
 
@@ -244,3 +247,114 @@ def test_label_is_not_read_across_a_column_gap() -> None:
         (1320, [(1500, "Totale fattura"), (2100, "€ 146,40")]),
     ])]
     assert values(pages)["order_reference"] == "ORD545551"
+
+
+# ---------------------------------------------------------------- OCR damage repaired (straight-through precision)
+
+
+def _letterhead(name: str, address: str, vat: str) -> list[PageWords]:
+    return [page([
+        (100, [(100, name)]),
+        (150, [(100, address)]),
+        (200, [(100, f"VAT {vat}")]),
+        (400, [(1400, "Spett.le")]),
+        (450, [(1400, "Bianchi Universita S.p.A.")]),
+        (500, [(1400, "P.IVA IT00743110157")]),
+        (700, [(100, "FATTURA N. 2025/17"), (1400, "Data 21/04/2025")]),
+        (1320, [(1500, "Totale fattura"), (2100, "€ 146,40")]),
+    ])]
+
+
+@pytest.mark.parametrize(("name", "address", "vat", "want_name", "want_address"), [
+    # Spanish seller: dropped accents from the lexicon, "-ción" by rule, the lost last dot of "S.L."
+    ("Lopez Ingenieria S.L", "Avenida de la Constituciön 55, 41001 Sevilla, Spain", "ESB12345674",
+     "López Ingeniería S.L.", "Avenida de la Constitución 55, 41001 Sevilla, Spain"),
+    # German seller: "Muller" and "Mùnchen" (a wrong accent) are Müller and München in Germany.
+    ("Muller Industriebedarf GmbH", "Hauptstraße 102, 80331 Mùnchen, Germany", "DE136695976",
+     "Müller Industriebedarf GmbH", "Hauptstraße 102, 80331 München, Germany"),
+    # Italian seller: "Tecnologia" is right in Italian and stays.
+    ("Tecnologia Adriatica S.r.l.", "Via Roma 1, 20121 Milano", "IT00743110157",
+     "Tecnologia Adriatica S.r.l.", "Via Roma 1, 20121 Milano"),
+])
+def test_accents_are_restored_in_the_sellers_language(name: str, address: str, vat: str, want_name: str,
+                                                      want_address: str) -> None:
+    fields = extract(_letterhead(name, address, vat)).fields
+    assert fields["supplier_name"].value == want_name
+    assert fields["supplier_address"].value == want_address
+    # The buyer is Italian (its P.IVA): "Universita" is "Università" there.
+    assert fields["customer_name"].value == "Bianchi Università S.p.A."
+    assert fields["supplier_name"].confidence >= 0.88 and fields["supplier_address"].confidence >= 0.88
+
+
+def test_a_name_from_an_english_speaking_country_keeps_its_letters() -> None:
+    fields = extract(_letterhead("Lopez Consulting Ltd", "14 High Street, ECIA 1BB London, United Kingdom",
+                                 "GB980780684")).fields
+    assert fields["supplier_name"].value == "Lopez Consulting Ltd"
+    # A British outward code read with a letter for its digit has one valid reading.
+    assert fields["supplier_address"].value == "14 High Street, EC1A 1BB London, United Kingdom"
+
+
+def test_order_number_prefix_read_with_a_zero_and_terms_repaired() -> None:
+    pages = [page([
+        (100, [(100, "Rossi Forniture S.r.l.")]),
+        (150, [(100, "Via Roma 1, 20121 Milano")]),
+        (200, [(100, "P.IVA IT00743110157")]),
+        (700, [(100, "FATTURA N. A012"), (1400, "Data 21/04/2025")]),
+        (1320, [(1500, "Totale fattura"), (2100, "€ 146,40")]),
+        (1560, [(100, "Modalità di pagamento: Bonifico bancario 30 gg d.f|")]),
+        (1680, [(100, "Rif. ordine: 0RD145631")]),
+    ])]
+    got = values(pages)
+    assert got["order_reference"] == "ORD145631"
+    assert got["invoice_number"] == "A012"  # a zero among digits stays a zero
+    assert got["payment_terms"] == "Bonifico bancario 30 gg d.f."
+
+
+def test_a_word_ocr_split_across_its_text_lines_is_joined() -> None:
+    """Tesseract filed "mbo" in another block and line than "Colo", set tight against it: one word."""
+    def word(text: str, x0: int, x1: int, block: int, line: int, y: int = 475) -> Word:
+        return Word(text, (x0, y, x1, y + 31), 0.95, 1, block, line)
+
+    seller = page([
+        (100, [(100, "Rossi Forniture S.r.l.")]),
+        (150, [(100, "Via Roma 1, 20121 Milano")]),
+        (200, [(100, "P.IVA IT00743110157")]),
+        (700, [(100, "FATTURA N. 2025/17"), (1400, "Data 21/04/2025")]),
+    ])
+    buyer = [word("Spett.le", 1040, 1200, 5, 6, 420), word("Ferramenta", 1040, 1285, 5, 7),
+             word("di", 1304, 1339, 5, 7), word("Giuseppe", 1358, 1556, 5, 7), word("Colo", 1573, 1664, 5, 7),
+             word("mbo", 1673, 1757, 6, 12)]
+    fields = extract([PageWords(1, 2480, 3508, [*seller.words, *buyer])]).fields
+    assert fields["customer_name"].value == "Ferramenta di Giuseppe Colombo"
+    assert fields["customer_name"].confidence >= 0.88
+
+
+@pytest.mark.parametrize(("text", "language", "want"), [
+    ("Sanchez Tecnologia S.A.", "es", "Sánchez Tecnología S.A."),
+    ("SANCHEZ", "es", "SÁNCHEZ"),
+    ("Distribuciones Expansion", "es", "Distribuciones Expansión"),
+    ("Tecnologia", "it", "Tecnologia"),
+    ("Lopez", "en", "Lopez"),
+    ("Lopez", None, "Lopez"),
+    ("Martin Dupont", "fr", "Martin Dupont"),
+])
+def test_restore_accents_only_where_the_language_leaves_no_doubt(text: str, language: str | None,
+                                                                 want: str) -> None:
+    assert restore_accents(text, language) == want
+
+
+@pytest.mark.parametrize(("token", "want"), [
+    ("0RD145631", "ORD145631"), ("ORD1456O1", "ORD145601"), ("P0123456", "P0123456"), ("A012", "A012"),
+    ("FT2024/0012", "FT2024/0012"), ("INV-2024-0012", "INV-2024-0012"),
+])
+def test_reference_o_and_zero(token: str, want: str) -> None:
+    assert fix_reference_ocr(token) == want
+
+
+def test_foreign_diacritics_and_postcodes() -> None:
+    assert foreign_diacritics("Avenida de la Constituciön", "es")
+    assert not foreign_diacritics("Avenida de la Constitución", "es")
+    assert foreign_diacritics("Mùnchen", "de") and not foreign_diacritics("München", "de")
+    assert not foreign_diacritics("Café Nero Ltd", "en") and not foreign_diacritics("Mùnchen", None)
+    assert fix_address_ocr("1 Road, M1 1AE Manchester, United Kingdom").endswith("M1 1AE Manchester, United Kingdom")
+    assert fix_address_ocr("Via Roma 10, ECIA 1BB") == "Via Roma 10, ECIA 1BB"  # not a British address

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 
-from core.document import Extraction
+from core.document import Extraction, PageWords
 from extract.checks import NON_EU_SUPPLIER
 from extract.classify import classify, set_scorer
 from extract.confidence import Evidence, confidence, default_calibrator
@@ -176,3 +177,90 @@ def test_a_total_without_cents_and_a_truncated_legal_form_go_to_review() -> None
                                     thresholds={"default": 0.88, "total_amount": 0.9}))
     assert any(r.startswith("total_amount is uncertain") for r in got)
     assert any(r.startswith("customer_name is uncertain") for r in got)
+
+
+# The auto pipeline's thresholds (pipelines.yaml).
+AUTO = RouteParams(required={"invoice": ["supplier_vat", "invoice_number", "issue_date", "total_amount"]},
+                   thresholds={"default": 0.88, "total_amount": 0.9, "supplier_vat": 0.9, "invoice_number": 0.9},
+                   min_doc_type_confidence=0.8)
+
+
+def _invoice(head: list[tuple[int, list[tuple[int, str]]]], *, terms: str = "Bonifico bancario 30 gg d.f.",
+             ) -> Extraction:
+    return extract([page([
+        *head,
+        (400, [(1400, "Spett.le")]),
+        (450, [(1400, "Bianchi Lombarda S.p.A.")]),
+        (700, [(100, "FATTURA N. 2025/17"), (1400, "Data 21/04/2025")]),
+        (1200, [(1500, "Imponibile"), (2100, "120,00")]),
+        (1260, [(1500, "IVA 22%"), (2100, "26,40")]),
+        (1320, [(1500, "Totale fattura"), (2100, "€ 146,40")]),
+        (1560, [(100, f"Modalità di pagamento: {terms}")]),
+    ])])
+
+
+SELLER = [(100, [(100, "Rossi Forniture S.r.l.")]), (150, [(100, "Via Roma 1, 20121 Milano")]),
+          (200, [(100, "P.IVA IT00743110157")])]
+
+
+def test_a_clean_invoice_passes_the_auto_route() -> None:
+    assert route(_invoice(SELLER), AUTO) == []
+    assert route(_invoice(SELLER, terms="RiBa 30 gg"), AUTO) == []  # "RiBa" is how it is written
+
+
+@pytest.mark.parametrize(("head", "terms", "field"), [
+    # A capital read as a small letter in a name that capitalises its words.
+    ([(100, [(100, "Miller industries LLC")]), *SELLER[1:]], None, "supplier_name"),
+    # Another column's text run into the terms ("fattura" + "Totale").
+    (SELLER, "Bonifico a 60 giorni data fattUnkale", "payment_terms"),
+    # An accent Spanish does not write, in a word the lexicon does not know.
+    ([(100, [(100, "Garcia Suministros S.L.")]), (150, [(100, "Calle Mayor 12, 28013 Madrïd, Spain")]),
+      (200, [(100, "NIF ESB12345674")])], None, "supplier_address"),
+])
+def test_damage_that_cannot_be_repaired_sends_the_field_to_review(head: list[tuple[int, list[tuple[int, str]]]],
+                                                                  terms: str | None, field: str) -> None:
+    result = _invoice(head, **({"terms": terms} if terms else {}))
+    assert result.fields[field].confidence < 0.8  # well under the threshold, not at its edge
+    assert [r for r in route(result, AUTO) if not r.startswith(f"{field} is uncertain")] == []
+
+
+def test_an_address_word_ocr_was_unsure_of_sends_the_address_to_review() -> None:
+    assert _invoice(SELLER).fields["supplier_address"].confidence >= 0.88
+    pages = [page([*SELLER, (700, [(100, "FATTURA N. 2025/17")]),
+                   (1320, [(1500, "Totale fattura"), (2100, "€ 146,40")])])]
+    unsure = [replace(w, confidence=0.75) if w.text == "1," else w for w in pages[0].words]
+    fields = extract([PageWords(1, 2480, 3508, unsure)]).fields
+    assert fields["supplier_address"].value == "Via Roma 1, 20121 Milano"
+    assert fields["supplier_address"].confidence < 0.88
+
+
+def test_a_total_without_cents_stays_under_its_threshold_however_sure_the_ocr() -> None:
+    pages = [page([*SELLER, (300, [(100, "FATTURA N. 2025/17"), (1400, "Data 21/04/2025")]),
+                   (800, [(1500, "Totale")]), (860, [(1500, "Bonifico 30 gg")])])]
+    sure = [PageWords(1, 2480, 3508, [replace(w, confidence=0.97) for w in pages[0].words])]
+    total = extract(sure).fields["total_amount"]
+    assert total.value == "30.00" and total.confidence < 0.85
+
+
+def test_a_sellers_vat_id_with_no_sellers_name_above_it_needs_a_person() -> None:
+    """A worst scan lost the letterhead and the buyer's label: the one VAT id read may be the buyer's."""
+    pages = [page([
+        (1115, [(1400, "IT 00743110157")]),
+        (1412, [(100, "Rechnungsnummer 2024002362"), (1400, "Rechnungsdatum 01.08.2024")]),
+        (2240, [(1500, "Endbetrag"), (2100, "26.816,97")]),
+    ])]
+    result = extract(pages, doc_type="invoice")  # so little text that classification is not what is tested
+    assert "supplier_name" not in result.fields
+    assert result.fields["supplier_vat"].value == "IT00743110157"
+    assert any(r.startswith("supplier_vat is uncertain") for r in route(result, AUTO))
+    # The same id under a letterhead is the seller's.
+    anchored = extract([page([(100, [(1400, "Rossi Forniture S.r.l.")]), *page_rows(pages[0])])], doc_type="invoice")
+    assert anchored.fields["supplier_vat"].confidence >= 0.9
+
+
+def page_rows(p: PageWords) -> list[tuple[int, list[tuple[int, str]]]]:
+    """A page's words back as (y, [(x, text)]) rows, one item per word."""
+    rows: dict[int, list[tuple[int, str]]] = {}
+    for w in p.words:
+        rows.setdefault(w.bbox[1], []).append((w.bbox[0], w.text))
+    return sorted(rows.items())
