@@ -223,10 +223,11 @@ def collect(runtime, setup: str, files: list[Path], dropped: float,  # type: ign
             select(StageRun.stage, func.sum(StageRun.duration_ms)).group_by(StageRun.stage)).all())
         outcomes = dict(session.execute(select(Intake.outcome, func.count()).group_by(Intake.outcome)).all())
         pages = session.scalar(select(func.coalesce(func.sum(Document.page_count), 0)))
-        updated = session.scalars(select(Record.updated_at)).all()
+        # A document is done when its last stage finishes (the record's updated_at also moves on later events).
+        finished_at = session.scalars(select(func.max(StageRun.finished_at)).group_by(StageRun.document_id)).all()
         records = session.scalar(select(func.count(func.distinct(Record.document_id))))
         unstored = session.scalar(select(func.count()).select_from(Intake).where(Intake.document_id.is_(None)))
-    latencies = [_epoch(u) - dropped for u in updated if u is not None]
+    latencies = [_epoch(f) - dropped for f in finished_at if f is not None]
     return Result(setup, len(files), int(pages or 0), int(records or 0), outcomes.get("quarantined", 0),
                   outcomes.get("duplicate", 0), sum(outcomes.values()), int(unstored or 0), finished - dropped,
                   latencies, peaks, {stage: (ms or 0) / 1000 for stage, ms in stage_ms.items()})

@@ -32,9 +32,7 @@ MAX_RETRIES = 5
 # A long contract at 300 dpi can take minutes of OCR; the limit only stops a stage that hangs for good.
 STAGE_TIME_LIMIT_MS = 30 * 60 * 1000
 ACTOR_PREFIX = "quinte_stage_"
-# Within a worker, quick stages go before OCR (dramatiq runs lower numbers first among the messages it holds):
-# a document that has been read is finished before the next one is read, so records appear while a backlog is
-# still being OCR'd instead of all at its end.
+# Within a worker, quick stages go before OCR (dramatiq runs lower numbers first among the messages it holds).
 QUEUE_PRIORITY = {"ocr": 10}
 
 
@@ -109,6 +107,18 @@ class DramatiqDispatcher:
         next_stage = run_stage(
             self.runtime, document_id, stage, attempt=retries + 1, final_attempt=retries >= MAX_RETRIES
         )
+        # The stages that follow on the same queue run here, in this message. Sent as messages of their own, each
+        # would wait behind the OCR message the worker already holds, so a document read early was finished only
+        # when the whole backlog had been read. Every stage still records its run and may run twice safely, so a
+        # worker lost mid-chain costs only a repeat when the message comes back.
+        queue = self.runtime.registry[stage].queue
+        while next_stage is not None and self.runtime.registry[next_stage].queue == queue:
+            try:
+                next_stage = run_stage(self.runtime, document_id, next_stage, final_attempt=False)
+            except Exception:
+                # A passing failure gets a message of its own, with the queue's retries and backoff.
+                log.info("stage %s of %s will be retried in a message of its own", next_stage, document_id)
+                break
         if next_stage is not None:
             self.submit(document_id, next_stage)
 
