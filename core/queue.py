@@ -81,7 +81,7 @@ def make_broker(url: str) -> dramatiq.Broker:
 
 
 class DramatiqDispatcher:
-    """Sends each stage as a message; workers run it and send the next one."""
+    """Sends stages as messages; a worker runs one and the stages after it on the same queue, then sends the next."""
 
     def __init__(self, runtime: Runtime, broker: dramatiq.Broker) -> None:
         self.runtime = runtime
