@@ -76,7 +76,10 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 def login(page: Page, site: Site, username: str) -> None:
     """Sign in with the keyboard only."""
     page.goto(f"{site.url}/login")
-    page.keyboard.type(username)  # the username field has the focus
+    # The username field takes the focus itself (autofocus); typing before the browser has applied it loses keys,
+    # which on a cold browser made the first login of a run fail now and then.
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'", timeout=10_000)
+    page.keyboard.type(username)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
