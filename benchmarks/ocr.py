@@ -68,11 +68,6 @@ class Outcome:
 # ---------------------------------------------------------------- metrics
 
 
-def levenshtein(a: str, b: str) -> int:
-    """Edit distance (insert, delete, substitute all cost 1)."""
-    return Levenshtein.distance(a, b)
-
-
 def rows_text(pieces: Iterable[tuple[Box, str]]) -> str:
     """Pieces grouped into rows top to bottom, each row left to right, whitespace collapsed, upper-cased.
 
@@ -100,7 +95,7 @@ def rows_text(pieces: Iterable[tuple[Box, str]]) -> str:
 
 def cer(hypothesis: str, reference: str) -> tuple[int, int]:
     """Edit distance and reference length: sum both over a data set, then divide (micro average)."""
-    return levenshtein(hypothesis, reference), len(reference)
+    return Levenshtein.distance(hypothesis, reference), len(reference)
 
 
 def word_f1(hypothesis: Iterable[str], reference: Iterable[str]) -> float:

@@ -6,9 +6,11 @@ import itertools
 import re
 from collections.abc import Sequence
 
+from rapidfuzz.distance import Levenshtein
+
 from core.document import ExtractedField, PageWords
 from extract.fields import dates_in, label_evidence, make_field, mean_confidence
-from extract.layout import Line, find_labels, group_lines, similarity
+from extract.layout import Line, find_labels, group_lines
 from extract.lexicon import (
     ADDRESS_STOPS,
     COMPANY_SUFFIXES,
@@ -324,8 +326,8 @@ def repair_address_line(text: str) -> str:
 
 
 def _edits(a: str, b: str) -> int:
-    """Levenshtein distance, from the label matcher's normalised similarity."""
-    return round((1.0 - similarity(a, b)) * max(len(a), len(b)))
+    """Levenshtein distance."""
+    return Levenshtein.distance(a, b)
 
 
 _POSTCODE_START_RE = re.compile(r"^(?:[A-Z]{1,2}\d[A-Z\d]?\s\d[A-Z]{2}|\d{4,5})\b")
