@@ -51,8 +51,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-                receiver.requests.append({"headers": dict(self.headers), "body": body, "status": receiver.status})
-                self.send_response(receiver.status)
+                status = receiver.status  # read once: a test may switch it while this request is answered
+                receiver.requests.append({"headers": dict(self.headers), "body": body, "status": status})
+                self.send_response(status)
                 self.end_headers()
 
             def log_message(self, *args: object) -> None:

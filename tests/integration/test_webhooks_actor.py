@@ -107,6 +107,7 @@ def test_a_committed_event_reaches_the_receiver_through_the_actor(deployment: De
     wait_until(lambda: bool(receiver.events()), 15, "the event to reach the receiver")
     [payload] = receiver.events()
     assert payload["id"] == event_id and payload["data"]["record"]["id"] == record_id
+    wait_until(lambda: deliveries(runtime)[0].status == "delivered", 15, "the outcome to be committed")
     [done] = deliveries(runtime)
     assert done.status == "delivered" and done.attempts == 1
 
@@ -129,6 +130,7 @@ def test_a_receiver_down_for_a_while_gets_the_event_through_delayed_resends(depl
     receiver.start()
     wait_until(lambda: bool(receiver.events()), 15, "the event once the receiver is back")
     assert [event["id"] for event in receiver.events()] == [event_id]
+    wait_until(lambda: deliveries(runtime)[0].status == "delivered", 15, "the outcome to be committed")
     [done] = deliveries(runtime)
     assert done.status == "delivered" and done.attempts >= 4
     # One pass sends at most one wake-up: a receiver that is down must not multiply the messages.
@@ -184,7 +186,9 @@ def test_two_workers_deliver_each_event_once_in_record_order(deployment: Deploym
     assert sorted(received) == sorted(i for ids in written.values() for i in ids), "each event exactly once"
     for record_id, ids in written.items():
         assert [i for i in received if i in ids] == ids, f"record {record_id} out of order"
-    assert {d.status for d in deliveries(runtime)} == {"delivered"}
+    # The receiver answers before the sender commits the outcome, so the last rows turn "delivered" a moment later.
+    wait_until(lambda: {d.status for d in deliveries(runtime)} == {"delivered"}, 15, "every delivery marked delivered")
+    assert sorted(event["id"] for event in receiver.events()) == sorted(received), "no resend after delivery"
 
 
 def test_the_safety_tick_delivers_an_event_no_message_announced(deployment: Deployment, receiver: Receiver) -> None:
