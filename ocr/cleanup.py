@@ -25,7 +25,12 @@ class CleanedPage:
 
 def resolution_scale(grey: np.ndarray, params: CleanupParams, dpi: float | None = None) -> float:
     """Scale factor bringing the text to the height Tesseract reads best, within the size bounds."""
-    height = text_height(grey)
+    return scale_for_height(text_height(grey), grey.shape, params, dpi)
+
+
+def scale_for_height(height: float | None, shape: tuple[int, ...], params: CleanupParams,
+                     dpi: float | None = None) -> float:
+    """``resolution_scale`` for a page whose text height is already measured (None: no text found)."""
     if height is not None:
         scale = params.target_text_px / height
     elif dpi:
@@ -36,7 +41,7 @@ def resolution_scale(grey: np.ndarray, params: CleanupParams, dpi: float | None 
     if abs(scale - 1.0) <= params.rescale_tolerance:
         scale = 1.0
     scale = min(scale, params.max_upscale)
-    return min(scale, params.max_side_px / max(grey.shape))
+    return min(scale, params.max_side_px / max(shape))
 
 
 def crop_dark_margins(grey: np.ndarray, dark_fraction: float) -> tuple[np.ndarray, tuple[int, int, int, int]]:
@@ -162,8 +167,11 @@ def _vertical_turn(
     return (360 - osd[0]) % 360
 
 
-def _orient(grey: np.ndarray, params: CleanupParams, info: dict[str, Any]) -> np.ndarray:
-    """Turn the page upright and straight, recording the quadrant and the skew angle."""
+def _orient(grey: np.ndarray, params: CleanupParams, info: dict[str, Any], height: float | None) -> np.ndarray:
+    """Turn the page upright and straight, recording the quadrant and the skew angle.
+
+    ``height`` is the text height measured before, reused while the page keeps its quadrant.
+    """
     est = estimate_skew(grey, params.max_skew_deg)
     quadrant = 0
     if params.orientation:
@@ -181,13 +189,15 @@ def _orient(grey: np.ndarray, params: CleanupParams, info: dict[str, Any]) -> np
     info["skew_deg"] = round(est.angle, 3) if params.deskew else 0.0
     if params.orientation:
         # Up or down is told on straight lines.
-        grey = _upright(grey, quadrant, params, info)
+        # Measured on the unturned page, the height of sideways text is a letter width: measure again.
+        grey = _upright(grey, quadrant, params, info, height if quadrant == 0 else None)
     return grey
 
 
-def _upright(grey: np.ndarray, quadrant: int, params: CleanupParams, info: dict[str, Any]) -> np.ndarray:
+def _upright(grey: np.ndarray, quadrant: int, params: CleanupParams, info: dict[str, Any],
+             height: float | None) -> np.ndarray:
     """Settle up or down before OCR where that is cheap (letter shapes) or asked for (a crop read both ways)."""
-    updown = shape_updown(grey) if params.updown_shapes else None
+    updown = shape_updown(grey, height=height) if params.updown_shapes else None
     if updown is None or updown.confidence < params.updown_shapes_confidence:
         if params.updown != "before_ocr":
             return grey  # the reading after OCR decides
@@ -217,11 +227,12 @@ def clean_page(image: np.ndarray, params: CleanupParams, *, dpi: float | None = 
             grey, info["edge_blobs_removed"] = whiten_edge_blobs(grey)
     if params.background:
         grey = normalise_background(grey, params.background_kernel_px)
-    scale = resolution_scale(grey, params, dpi) if params.resolution else 1.0
+    height = text_height(grey) if params.resolution or params.orientation else None
+    scale = scale_for_height(height, grey.shape, params, dpi) if params.resolution else 1.0
     grey = resize(grey, scale)
     info["scale"] = round(scale, 4)
     if params.orientation or params.deskew:
-        grey = _orient(grey, params, info)
+        grey = _orient(grey, params, info, height * scale if height is not None else None)
     binary = grey
     if params.binarise:
         binary = sauvola(grey, params.sauvola_window, params.sauvola_k, params.sauvola_r)

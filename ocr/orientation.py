@@ -47,7 +47,7 @@ def _glyph_ink(grey: np.ndarray, height: float) -> np.ndarray:
     return keep[labels].astype(np.uint8)
 
 
-def shape_updown(grey: np.ndarray, min_evidence: float = 0.03) -> UpDown:
+def shape_updown(grey: np.ndarray, min_evidence: float = 0.03, *, height: float | None = None) -> UpDown:
     """Up or down from letter shapes alone, without OCR: Latin ascenders outnumber descenders.
 
     In each text line the rows holding at least half the line's peak ink are the core (x-height, or cap
@@ -57,9 +57,10 @@ def shape_updown(grey: np.ndarray, min_evidence: float = 0.03) -> UpDown:
     (about +-0.7 to +-0.95 on generated invoices, contracts and linn.pdf). All-caps receipts have next to
     nothing outside the core and score near 0 (|score| under 0.2 on every SROIE receipt upright), to be
     left to the slower checks. Confidence is |score|; 0 when under ``min_evidence`` of the line ink lies
-    outside the cores. Lines are expected horizontal (after deskew).
+    outside the cores. Lines are expected horizontal (after deskew). ``height``, the text height when
+    already measured, saves measuring it again.
     """
-    height = text_height(grey)
+    height = height or text_height(grey)
     if height is None:
         return UpDown(False, 0.0, "shapes")
     mask = _glyph_ink(grey, height)

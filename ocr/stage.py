@@ -76,12 +76,12 @@ def ocr_stage(ctx: StageContext, params: OcrParams) -> None:
         document = session.get(Document, ctx.document_id)
         assert document is not None
         pages = session.execute(
-            select(Page.number, Page.image_key).where(Page.document_id == ctx.document_id).order_by(Page.number)
+            select(Page.number, Page.raw_key).where(Page.document_id == ctx.document_id).order_by(Page.number)
         ).all()
         media_type, object_key = document.media_type, document.object_key
     if not pages:
         return
-    raw_key = {number: raw_page_key(ctx.document_id, number) for number, _ in pages}
+    raw_key = {number: key or raw_page_key(ctx.document_id, number) for number, key in pages}
     jobs = params.jobs or os.cpu_count() or 1
     with tempfile.TemporaryDirectory(prefix="quinte-ocr-") as tmp:
         pdf_path = None

@@ -141,13 +141,15 @@ def get_record(record_id: str, session: SessionDep, _: Reader) -> dict[str, Any]
 
 
 @router.get("/records/{record_id}/pages/{number}/image", tags=["records"],
-            responses={200: {"content": {"image/png": {}}}})
+            responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}})
 def page_image(record_id: str, number: int, session: SessionDep, runtime: RuntimeDep, _: Reader) -> Response:
     record, _document = _get_record(session, record_id)
     page = session.scalar(select(Page).where(Page.document_id == record.document_id, Page.number == number))
     if page is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such page")
-    return Response(runtime.store.get(page.image_key), media_type="image/png",
+    # A page OCR has not cleaned yet is shown as split from the original, which may be the scan's JPEG.
+    media_type = "image/jpeg" if page.image_key.endswith(".jpg") else "image/png"
+    return Response(runtime.store.get(page.image_key), media_type=media_type,
                     headers={"Cache-Control": "private, max-age=300"})
 
 

@@ -88,6 +88,9 @@ class Page(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     image_key: Mapped[str] = mapped_column(String(256))
+    # The page as split from the original, which OCR reads (again on a re-run); None before migration 0010,
+    # when it always lay at ingest.pages.raw_page_key's PNG key.
+    raw_key: Mapped[str | None] = mapped_column(String(256))
     text_source: Mapped[str | None] = mapped_column(String(16))
     mean_confidence: Mapped[float | None] = mapped_column(Float)
     cleanup: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -138,3 +138,19 @@ def test_amounts_above_the_pipeline_limit_need_an_approver(runtime_factory: Call
     approved = client.post(f"/api/records/{created['id']}/approve", json={"version": record["version"]},
                            headers=approver)
     assert approved.status_code == 200 and approved.json()["status"] == "validated"
+
+
+def test_a_scan_page_not_yet_cleaned_is_served_as_its_own_jpeg(client: TestClient) -> None:
+    import io
+
+    from PIL import Image
+
+    scan = io.BytesIO()
+    Image.new("L", (827, 1169), 255).save(scan, format="PDF", resolution=100)  # one JPEG page, the pipeline's dpi
+    operator = token(client, "olga")
+    response = client.post("/api/documents", headers=operator, files={"file": ("scan.pdf", scan.getvalue(),
+                                                                               "application/pdf")})
+    assert response.status_code == 201, response.text
+    image = client.get(f"/api/records/{response.json()['id']}/pages/1/image", headers=operator)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
+    assert image.content.startswith(b"\xff\xd8")

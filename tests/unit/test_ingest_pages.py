@@ -1,18 +1,20 @@
-"""The pages stage's rendering helpers: grey pages stored as grey, colour pages kept in colour."""
+"""The pages stage's rendering: grey pages for OCR; plain scans kept as their own JPEG, the rest rendered to PNG."""
 
 from __future__ import annotations
 
 import io
 
 import numpy as np
-from PIL import Image, ImageDraw
+import pytest
+from PIL import ExifTags, Image, ImageDraw
+from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from ingest.pages import PagesParams, _grey_if_neutral, render_pdf
+from ingest.pages import PagesParams, _reader, embedded_scan, render_image, render_pdf
 
 
-def _pdf(colour: tuple[float, float, float]) -> bytes:
+def _drawn_pdf(colour: tuple[float, float, float]) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setFillColorRGB(*colour)
@@ -22,21 +24,93 @@ def _pdf(colour: tuple[float, float, float]) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_black_and_white_pdf_page_renders_to_grey() -> None:
-    (page,) = [_grey_if_neutral(image) for image in render_pdf(_pdf((0, 0, 0)), PagesParams(dpi=100))]
-    assert page.mode == "L"
-    assert np.asarray(page).min() < 50  # the text is there, not a blank conversion
+def _scan(mode: str = "L", size: tuple[int, int] = (620, 877)) -> Image.Image:
+    """An A4 'scan' at 75 dpi: a dark block on white, so any shift or turn shows."""
+    image = Image.new(mode, size, "white")
+    ImageDraw.Draw(image).rectangle((50, 60, 250, 120), fill="black" if mode == "L" else (200, 30, 30))
+    return image
 
 
-def test_a_page_with_colour_stays_in_colour() -> None:
-    (page,) = [_grey_if_neutral(image) for image in render_pdf(_pdf((0.8, 0.1, 0.1)), PagesParams(dpi=100))]
-    assert page.mode == "RGB"
-    pixels = np.asarray(page).astype(int)
-    assert (pixels[..., 0] - pixels[..., 2]).max() > 100  # red ink kept
+def _scan_pdf(image: Image.Image, dpi: float = 75) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PDF", resolution=dpi)  # Pillow writes the page as one JPEG drawn full-page
+    return buffer.getvalue()
 
 
-def test_grey_conversion_keeps_the_pixels() -> None:
-    image = Image.new("RGB", (40, 20), "white")
-    ImageDraw.Draw(image).rectangle((5, 5, 15, 15), fill=(90, 90, 90))
-    grey = _grey_if_neutral(image)
-    assert grey.mode == "L" and grey.getpixel((10, 10)) == 90 and grey.getpixel((30, 10)) == 255
+def test_a_drawn_page_renders_to_grey_whatever_its_colours() -> None:
+    for colour in ((0, 0, 0), (0.8, 0.1, 0.1)):
+        (page,) = render_pdf(_drawn_pdf(colour), PagesParams(dpi=100))
+        assert page.image.mode == "L" and page.jpeg is None
+        assert np.asarray(page.image).min() < 150  # the text is there, not a blank conversion
+        data, extension, media_type = page.encoded()
+        assert (extension, media_type) == ("png", "image/png")
+        assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), np.asarray(page.image))
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_a_plain_scan_is_its_own_jpeg_in_grey(mode: str) -> None:
+    data = _scan_pdf(_scan(mode))
+    [page] = _reader(data).pages
+    scan = embedded_scan(page, 75)
+    assert scan is not None and scan.image.mode == "L" and scan.image.size == (620, 877)
+    jpeg = page["/Resources"]["/XObject"]["/image"].get_object().get_data()
+    assert scan.encoded() == (jpeg, "jpg", "image/jpeg")  # stored as it is, not re-encoded
+    with Image.open(io.BytesIO(jpeg)) as decoded:
+        assert np.array_equal(np.asarray(scan.image), np.asarray(decoded.convert("L")))
+    (rendered,) = render_pdf(data, PagesParams(dpi=75))
+    assert rendered.jpeg == jpeg
+
+
+def test_a_scan_at_another_resolution_or_turned_goes_through_the_renderer() -> None:
+    data = _scan_pdf(_scan())
+    [page] = _reader(data).pages
+    assert embedded_scan(page, 150) is None  # 75 dpi scan, 150 dpi asked: poppler resamples it
+    (rendered,) = render_pdf(data, PagesParams(dpi=150))
+    assert rendered.image.size == (1240, 1754) and rendered.jpeg is None
+
+    writer = PdfWriter()
+    writer.add_page(PdfReader(io.BytesIO(data)).pages[0])
+    writer.pages[0].rotate(90)
+    turned = io.BytesIO()
+    writer.write(turned)
+    [page] = _reader(turned.getvalue()).pages
+    assert embedded_scan(page, 75) is None
+    (rendered,) = render_pdf(turned.getvalue(), PagesParams(dpi=75))
+    assert rendered.image.size == (877, 620) and rendered.jpeg is None  # landscape: the turn was applied
+
+
+def test_a_scan_with_something_drawn_over_it_goes_through_the_renderer() -> None:
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    jpeg = io.BytesIO()
+    _scan().save(jpeg, format="JPEG")
+    jpeg.seek(0)
+    from reportlab.lib.utils import ImageReader
+
+    pdf.drawImage(ImageReader(jpeg), 0, 0, *A4)
+    pdf.drawString(72, 400, "PROTOCOLLO 42")  # a stamp on the scan must be kept
+    pdf.save()
+    [page] = _reader(buffer.getvalue()).pages
+    assert embedded_scan(page, 75) is None
+    (rendered,) = render_pdf(buffer.getvalue(), PagesParams(dpi=75))
+    assert rendered.jpeg is None
+    assert np.asarray(rendered.image)[440:460, 70:200].min() < 128  # the stamp's text is on the page
+
+
+def test_a_jpeg_file_keeps_its_bytes_unless_exif_turns_it() -> None:
+    buffer = io.BytesIO()
+    _scan("RGB").save(buffer, format="JPEG")
+    (page,) = render_image(buffer.getvalue())
+    assert page.jpeg == buffer.getvalue() and page.image.mode == "L" and page.image.size == (620, 877)
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6  # the camera was held sideways: turn 90° clockwise to view
+    turned = io.BytesIO()
+    _scan("RGB").save(turned, format="JPEG", exif=exif)
+    (page,) = render_image(turned.getvalue())
+    assert page.jpeg is None and page.image.size == (877, 620)
+
+    png = io.BytesIO()
+    _scan().save(png, format="PNG")
+    (page,) = render_image(png.getvalue())
+    assert page.jpeg is None and page.encoded()[1] == "png"
