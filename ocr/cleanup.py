@@ -1,4 +1,4 @@
-"""Page image cleanup before OCR: grey, size, borders, background, orientation, deskew, denoise, binarise."""
+"""Page image cleanup before OCR: grey, smoothing, borders, background, size, orientation, deskew, denoise."""
 
 from __future__ import annotations
 
@@ -220,6 +220,8 @@ def clean_page(image: np.ndarray, params: CleanupParams, *, dpi: float | None = 
     """Run the enabled cleanup steps in order; boxes read from ``ocr_image`` fit ``review_image``."""
     grey, kind = to_grey(image)
     info: dict[str, Any] = {"input_kind": kind, "input_size": [grey.shape[1], grey.shape[0]]}
+    if params.smooth:
+        grey = cv2.blur(grey, (2, 2))
     if params.borders:
         grey, crop = crop_dark_margins(grey, params.border_dark_fraction)
         info["crop"] = list(crop)

@@ -12,6 +12,8 @@ import pytesseract
 from ocr.images import ink_mask, resize, rotate_quadrant, text_height
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]{3,}")
+# Below this the crop read both ways up has not decided (one side's words barely outweigh the other's).
+CROP_DECIDED = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +153,7 @@ def detect_upside_down(
     less cost, so it goes first.
     """
     guess = ocr_updown(grey, glyph=glyph, languages=languages)
-    if guess.confidence >= 0.3 or not use_osd:
+    if guess.confidence >= CROP_DECIDED or not use_osd:
         return guess
     osd = osd_orientation(grey)
     if osd is not None and osd[0] in (0, 180) and osd[1] >= osd_min_confidence:

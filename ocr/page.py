@@ -14,7 +14,7 @@ from core.document import PageWords
 from ocr.cleanup import CleanedPage, clean_page
 from ocr.engine import recognise
 from ocr.images import glyph_size, rotate_quadrant
-from ocr.orientation import ocr_updown
+from ocr.orientation import CROP_DECIDED, ocr_updown
 from ocr.params import CleanupParams
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]{3,}")
@@ -67,7 +67,8 @@ def read_page(
     Where letter shapes are clear, cleanup has already turned the page up before OCR (one reading). Then,
     with ``updown="after_ocr"``, the first reading decides: a confident one is upright (no extra cost on
     most pages); a doubtful one gets a cheap both-ways reading of a text crop, and only if that says
-    upside down is the turned page read again, keeping whichever reading holds more confident words.
+    upside down, or cannot tell, is the turned page read again, keeping whichever reading holds more
+    confident words.
     The page is read at the resolution cleanup normalised it to (``target_dpi``).
     """
     cleaned = clean_page(image, cleanup, dpi=dpi)
@@ -92,8 +93,9 @@ def _settle_updown(
     )
     cleaned.info["orientation_method"] = "crop"
     cleaned.info["orientation_confidence"] = round(guess.confidence, 3)
-    if not guess.upside_down:
+    if not guess.upside_down and guess.confidence >= CROP_DECIDED:
         return cleaned, words
+    # Said upside down, or undecided on a doubtful page: read it turned too and keep the better reading.
     turned = _turn(cleaned)
     again = read(turned.ocr_image)
     if _evidence(again) > _evidence(words):

@@ -139,3 +139,16 @@ def test_punch_holes_go_but_large_bold_heading_letters_stay() -> None:
     assert removed == 1
     assert out[1700, 100] == 255
     assert int((out[100:300, 100:2000] < 128).sum()) == heading_ink
+
+
+def test_smoothing_fades_one_pixel_noise_and_keeps_strokes() -> None:
+    page = np.full((200, 200), 255, np.uint8)
+    page[50, 50] = 0  # scanner noise
+    page[100:140, 100:104] = 0  # a 4 px stroke of a letter
+    only_smoothing = CleanupParams(resolution=False, borders=False, background=False, orientation=False,
+                                   deskew=False, denoise=False)
+    smoothed = clean_page(page, only_smoothing).review_image
+    assert smoothed[50:52, 50:52].min() >= 180  # a quarter of its darkness, spread
+    assert smoothed[110:130, 101:103].max() == 0  # the stroke's core untouched
+    raw = clean_page(page, only_smoothing.model_copy(update={"smooth": False})).review_image
+    assert raw[50, 50] == 0

@@ -15,7 +15,7 @@ from ocr.archive import searchable_pdf
 from ocr.cleanup import clean_page, resolution_scale
 from ocr.engine import recognise
 from ocr.images import rotate_quadrant, rotate_small
-from ocr.orientation import shape_updown
+from ocr.orientation import CROP_DECIDED, UpDown, shape_updown
 from ocr.page import read_page, reading_score
 from ocr.params import CleanupParams
 from ocr.synthetic import SAMPLE_LINES, text_page
@@ -76,6 +76,16 @@ def test_upside_down_page_is_read_once(page: np.ndarray, monkeypatch: pytest.Mon
     assert reading.info["rotated_cw"] == 180 and reading.info["orientation_method"] == "shapes"
     assert len(readings) == 1
     assert "Fattura" in [w.text for w in reading.words.words]
+
+
+def test_an_undecided_crop_check_reads_a_doubtful_page_both_ways(monkeypatch: pytest.MonkeyPatch) -> None:
+    """All capitals upside down: letter shapes cannot tell, the crop check is unsure; the better reading wins."""
+    caps = text_page(tuple(line.upper() for line in LINES), width=1800)
+    monkeypatch.setattr("ocr.page.ocr_updown", lambda *_a, **_k: UpDown(False, CROP_DECIDED / 3, "ocr"))
+    reading = read_page(rotate_quadrant(caps, 180), CleanupParams(), page=1, languages="eng")
+    assert reading.info["first_reading_confidence"] < CleanupParams().upright_confidence
+    assert reading.info["rotated_cw"] == 180
+    assert "FATTURA" in [w.text for w in reading.words.words]
 
 
 def test_unsure_vertical_lines_ask_osd_which_can_overrule(page: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
