@@ -13,6 +13,8 @@ from ocr.orientation import detect_upside_down, osd_orientation, shape_updown
 from ocr.params import CleanupParams
 from ocr.skew import deskew, estimate_skew
 
+DARK_GREY = 100  # below this a scanner border, lid or edge shadow is dark, not paper
+
 
 @dataclass(slots=True)
 class CleanedPage:
@@ -46,7 +48,7 @@ def scale_for_height(height: float | None, shape: tuple[int, ...], params: Clean
 
 def crop_dark_margins(grey: np.ndarray, dark_fraction: float) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """Cut rows/columns at the edges that are mostly dark (scanner lid, black borders, edge shadows)."""
-    dark = (grey < 100).astype(np.float32)
+    dark = (grey < DARK_GREY).astype(np.float32)
     rows, cols = dark.mean(axis=1), dark.mean(axis=0)
 
     def inner(profile: np.ndarray) -> tuple[int, int]:
@@ -98,6 +100,13 @@ def whiten_edge_blobs(grey: np.ndarray) -> tuple[np.ndarray, int]:
     aspect = bw / np.maximum(bh, 1)
     remove = big_edge | (near_margin & hole_sized & (aspect >= 0.7) & (aspect <= 1.4))
     remove[0] = False  # the background
+    for i in np.flatnonzero(big_edge):
+        # A scanner's lid or black border is dark through; a shadow over the page is grey with text under it
+        # (Otsu takes it for ink on a badly lit page) and painting it white would erase that text.
+        # normalise_background flattens shadows instead.
+        inside = (slice(y[i], y[i] + bh[i]), slice(x[i], x[i] + bw[i]))
+        mask_i = (labels[inside] == i).astype(np.uint8)
+        remove[i] = cv2.mean(grey[inside], mask=mask_i)[0] < DARK_GREY
     for i in np.flatnonzero(remove & ~big_edge):
         # Large bold heading letters near the top pass the tests above; a punch hole is also a solid disc
         # with no ink beside it, which no letter of a word is.

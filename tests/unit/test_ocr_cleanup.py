@@ -152,3 +152,19 @@ def test_smoothing_fades_one_pixel_noise_and_keeps_strokes() -> None:
     assert smoothed[110:130, 101:103].max() == 0  # the stroke's core untouched
     raw = clean_page(page, only_smoothing.model_copy(update={"smooth": False})).review_image
     assert raw[50, 50] == 0
+
+
+def test_a_grey_shadow_over_text_is_not_painted_out_but_a_black_border_is(page: np.ndarray) -> None:
+    """On a badly lit scan Otsu joins the shadow and the text under it into one big blob touching the edge."""
+    from ocr.cleanup import whiten_edge_blobs
+
+    shade = np.full(page.shape, 255, np.uint8)
+    shade[:, : page.shape[1] // 2] = 150  # the left half in shadow, as from a lifted book spine
+    shaded = np.minimum(page, shade)
+    out, removed = whiten_edge_blobs(shaded)
+    assert removed == 0 and np.array_equal(out, shaded)  # the text in the shadow is still there
+
+    bordered = page.copy()
+    bordered[:, :60] = 10  # the scanner's black lid along the left edge
+    out, removed = whiten_edge_blobs(bordered)
+    assert removed == 1 and out[:, :60].min() == 255
