@@ -346,7 +346,6 @@ def tesseract_pages_per_minute(files: list[Path], *, parallel: int = 2, limit: i
     return len(pages) / (time.perf_counter() - started) * 60, len(pages)
 
 
-
 # --------------------------------------------------------------------------- report
 
 def table(results: list[Result], baseline: float, baseline_pages: int, single: float = 0.0) -> str:

@@ -181,14 +181,15 @@ def render_image(data: bytes) -> Iterator[RawPage]:
     """Each frame of a TIFF/JPEG/PNG upright and grey; a plain JPEG also keeps its own bytes."""
     with Image.open(io.BytesIO(data)) as image:
         frames = getattr(image, "n_frames", 1)
+        # A single-frame JPEG that needs no turning is stored as it came.
+        keep_bytes = (image.format == "JPEG" and frames == 1 and image.mode in ("L", "RGB")
+                      and image.getexif().get(ExifTags.Base.Orientation, 1) == 1)
         for index in range(frames):
             image.seek(index)
             # Camera and scanner JPEGs carry their rotation in EXIF; apply it before anything measures the page.
             upright = ImageOps.exif_transpose(image.copy())
-            plain = image.format == "JPEG" and frames == 1 and image.mode in ("L", "RGB")
-            unturned = image.getexif().get(ExifTags.Base.Orientation, 1) == 1
             grey = upright if upright.mode == "L" else upright.convert("L")
-            yield RawPage(grey, data if plain and unturned else None)
+            yield RawPage(grey, data if keep_bytes else None)
 
 
 def pages_stage(ctx: StageContext, params: PagesParams) -> None:
