@@ -56,8 +56,8 @@ def raw_page_key(document_id: str, number: int, extension: str = "png") -> str:
     return f"documents/{document_id}/raw/{number:04d}.{extension}"
 
 
-def page_image_key(document_id: str, number: int) -> str:
-    return f"documents/{document_id}/pages/{number:04d}.png"
+def page_image_key(document_id: str, number: int, extension: str = "png") -> str:
+    return f"documents/{document_id}/pages/{number:04d}.{extension}"
 
 
 def encode_png(image: Image.Image) -> bytes:

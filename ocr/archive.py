@@ -65,13 +65,16 @@ def _draw_words(pdf: canvas.Canvas, words: PageWords, scale: float, page_height:
         pdf.drawText(text)
 
 
-def _page_image(image: np.ndarray, jpeg_quality: int) -> ImageReader:
+def _page_image(image: np.ndarray | bytes, jpeg_quality: int) -> ImageReader:
     """The page as the PDF will hold it: JPEG passed through as DCTDecode, or lossless Flate when quality is 0.
 
     JPEG is the default because reportlab's Flate path compresses (and, with its default settings, ASCII85-encodes
     in pure Python) the whole raster: on a noisy 300-dpi scan that cost about 1 s of CPU and 4 MB per page,
     against 0.07 s and 0.9 MB for JPEG at quality 85, which is how OCRmyPDF's optimiser stores scans too.
+    A page image stored as JPEG (bytes) goes in as it is: encoding it again would only lose more.
     """
+    if isinstance(image, bytes):
+        return ImageReader(io.BytesIO(image))
     if jpeg_quality == 0:
         return ImageReader(Image.fromarray(image))
     ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
@@ -80,9 +83,18 @@ def _page_image(image: np.ndarray, jpeg_quality: int) -> ImageReader:
     return ImageReader(io.BytesIO(encoded.tobytes()))
 
 
-def searchable_pdf(pages: list[tuple[np.ndarray, PageWords]], dpi: int, *, pdfa: bool = True,
+def _size(image: np.ndarray | bytes) -> tuple[int, int]:
+    """Width and height in pixels; a JPEG's are read from its header without decoding it."""
+    if isinstance(image, bytes):
+        with Image.open(io.BytesIO(image)) as opened:
+            return opened.size
+    return image.shape[1], image.shape[0]
+
+
+def searchable_pdf(pages: list[tuple[np.ndarray | bytes, PageWords]], dpi: int, *, pdfa: bool = True,
                    title: str = "", jpeg_quality: int = 85) -> bytes:
-    """One PDF page per image, sized for ``dpi``, with its words as an invisible, searchable layer.
+    """One PDF page per image (an array, or JPEG bytes), sized for ``dpi``, with its words as an invisible,
+    searchable layer.
 
     With ``pdfa`` (and an embeddable font) the file carries the PDF/A-2b markers: sRGB output intent and
     XMP metadata; fonts are embedded by reportlab. It is not run through a validator here.
@@ -94,7 +106,7 @@ def searchable_pdf(pages: list[tuple[np.ndarray, PageWords]], dpi: int, *, pdfa:
     pdf.setCreator("quinte")
     scale = 72.0 / dpi
     for image, words in pages:
-        height_px, width_px = image.shape[:2]
+        width_px, height_px = _size(image)
         width, height = width_px * scale, height_px * scale
         pdf.setPageSize((width, height))
         pdf.drawImage(_page_image(image, jpeg_quality), 0, 0, width=width, height=height)

@@ -48,8 +48,9 @@ def scale_for_height(height: float | None, shape: tuple[int, ...], params: Clean
 
 def crop_dark_margins(grey: np.ndarray, dark_fraction: float) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """Cut rows/columns at the edges that are mostly dark (scanner lid, black borders, edge shadows)."""
-    dark = (grey < DARK_GREY).astype(np.float32)
-    rows, cols = dark.mean(axis=1), dark.mean(axis=0)
+    dark = grey < DARK_GREY
+    rows = np.count_nonzero(dark, axis=1) / max(grey.shape[1], 1)
+    cols = np.count_nonzero(dark, axis=0) / max(grey.shape[0], 1)
 
     def inner(profile: np.ndarray) -> tuple[int, int]:
         n = len(profile)
@@ -85,7 +86,36 @@ def _isolated(mask: np.ndarray, labels: np.ndarray, index: int, x: int, y: int, 
 
 
 def whiten_edge_blobs(grey: np.ndarray) -> tuple[np.ndarray, int]:
-    """Paint out dark blobs touching the page edge or round blobs in the margins (punch holes)."""
+    """Paint out dark blobs touching the page edge or round blobs in the margins (punch holes).
+
+    Big pages are searched at half size, a quarter of the labelling work; the blobs found there are
+    painted out at full size, ink pixels within two pixels of them included so that no rim is left.
+    """
+    if min(grey.shape) < _HALF_SIZE_FROM:
+        remove, count = _edge_blobs(grey)
+        if not count:
+            return grey, 0
+        out = grey.copy()
+        out[remove > 0] = 255
+        return out, count
+    half = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    remove, count = _edge_blobs(half)
+    if not count:
+        return grey, 0
+    full = cv2.resize(remove, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_NEAREST)
+    full = cv2.dilate(full, np.ones((5, 5), np.uint8)) & ink_mask(grey)
+    out = grey.copy()
+    out[full > 0] = 255
+    return out, count
+
+
+# Punch holes are at least 1.5 % of the short side: from 2000 px that is 15 px at half size, still round
+# to the disc test (circularity 0.84; a 12 px disc is 0.81, under the 0.8 cut with noise).
+_HALF_SIZE_FROM = 2000
+
+
+def _edge_blobs(grey: np.ndarray) -> tuple[np.ndarray, int]:
+    """Mask (1 = remove) of the edge blobs and punch holes of ``whiten_edge_blobs``, and how many."""
     mask = ink_mask(grey)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     h, w = grey.shape
@@ -112,10 +142,10 @@ def whiten_edge_blobs(grey: np.ndarray) -> tuple[np.ndarray, int]:
         # with no ink beside it, which no letter of a word is.
         box = labels[y[i] : y[i] + bh[i], x[i] : x[i] + bw[i]] == i
         remove[i] = _is_disc(box) and _isolated(mask, labels, i, x[i], y[i], bw[i], bh[i])
-    out = grey.copy()
-    if remove.any():
-        out[remove[labels]] = 255
-    return out, int(remove.sum())
+    count = int(remove.sum())
+    if not count:
+        return np.zeros(grey.shape, np.uint8), 0
+    return np.take(remove.astype(np.uint8), labels), count
 
 
 def normalise_background(grey: np.ndarray, kernel_px: int) -> np.ndarray:
@@ -140,10 +170,11 @@ def sauvola(grey: np.ndarray, window: int, k: float, r: float) -> np.ndarray:
 
 def remove_speckles(binary: np.ndarray, max_area: int) -> tuple[np.ndarray, np.ndarray]:
     """Drop ink specks of at most ``max_area`` pixels; thin strokes survive as they are connected."""
-    n, labels, stats, _ = cv2.connectedComponentsWithStats((binary == 0).astype(np.uint8), connectivity=8)
-    small = np.zeros(n, dtype=bool)
-    small[1:] = stats[1:, cv2.CC_STAT_AREA] <= max_area
-    specks = small[labels]
+    # Labels alone and a count per label: OpenCV's per-blob statistics would double the labelling time.
+    n, labels = cv2.connectedComponents((binary == 0).astype(np.uint8), connectivity=8)
+    small = np.bincount(labels.ravel(), minlength=n) <= max_area
+    small[0] = False
+    specks = np.take(small, labels)
     out = binary.copy()
     out[specks] = 255
     return out, specks

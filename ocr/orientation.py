@@ -14,6 +14,7 @@ from ocr.images import ink_mask, resize, rotate_quadrant, text_height
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]{3,}")
 # Below this the crop read both ways up has not decided (one side's words barely outweigh the other's).
 CROP_DECIDED = 0.3
+_SHAPES_MIN_HEIGHT = 10  # px of text height the letter-shape test works at
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,10 @@ def shape_updown(grey: np.ndarray, min_evidence: float = 0.03, *, height: float 
     height = height or text_height(grey)
     if height is None:
         return UpDown(False, 0.0, "shapes")
+    if height >= 2 * _SHAPES_MIN_HEIGHT:
+        # Ascenders and descenders are a third of the text height: at 10 px and more a half-size copy shows
+        # them as well, for a quarter of the labelling.
+        grey, height = resize(grey, 0.5), height / 2
     mask = _glyph_ink(grey, height)
     above = below = total = 0.0
     for y0, y1 in _line_bands(mask):

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ocr.images import ink_mask, resize, rotate_small
+from ocr.images import ink_mask, rotate_small, work_copy
 
 _WORK_SIDE = 2000  # px: enough for 0.1 degree resolution on a page, fast enough for ~100 projections
 _MAX_POINTS = 120_000
+_COARSE_POINTS = 15_000  # enough for the 0.5 degree sweep; the fine one uses them all
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,7 @@ def _glyph_mask(grey: np.ndarray) -> np.ndarray:
 def _ink_points(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Coordinates of glyph pixels on a bounded working copy, deterministically thinned out."""
     scale = min(1.0, _WORK_SIDE / max(grey.shape))
-    ys, xs = np.nonzero(_glyph_mask(resize(grey, scale)))
+    ys, xs = np.nonzero(_glyph_mask(work_copy(grey, scale)))
     if len(xs) > _MAX_POINTS:
         keep = np.random.default_rng(0).choice(len(xs), _MAX_POINTS, replace=False)
         xs, ys = xs[keep], ys[keep]
@@ -56,7 +57,9 @@ def _scores(xs: np.ndarray, ys: np.ndarray, angles: np.ndarray) -> np.ndarray:
 def _search(xs: np.ndarray, ys: np.ndarray, max_deg: float) -> tuple[float, float]:
     """Best angle and its concentration (1 = even): 0.5 then 0.05 degree grids, then a parabola."""
     coarse = np.arange(-max_deg, max_deg + 1e-6, 0.5)
-    s = _scores(xs, ys, coarse)
+    # A subsample places the coarse peak as well and makes the 61-angle sweep several times cheaper.
+    step = max(1, len(xs) // _COARSE_POINTS)
+    s = _scores(xs[::step], ys[::step], coarse)
     best = coarse[int(np.argmax(s))]
     fine = np.arange(best - 0.5, best + 0.5 + 1e-6, 0.05)
     f = _scores(xs, ys, fine)

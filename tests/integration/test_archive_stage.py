@@ -31,3 +31,22 @@ def test_archive_stage_stores_searchable_pdfa(runtime: Runtime, tmp_path: Path) 
     assert long_words and sum(w in text for w in long_words) >= 0.7 * len(long_words)
     with pikepdf.open(io.BytesIO(data)) as pdf:
         assert pdf.open_metadata()["pdfaid:part"] == "2"
+
+
+def test_the_stored_jpeg_page_image_goes_into_the_archive_as_it_is(runtime: Runtime, tmp_path: Path) -> None:
+    """Re-encoding a JPEG page for the archive would cost time and lose quality; its bytes are embedded as stored."""
+    from samples.generate import generate
+    from storage.models import Page
+
+    sample = generate(tmp_path, count=1, seed=6, kinds=["invoice"], levels=[1], formats=["png"])[0]
+    result = accept_file(runtime, "auto", sample.path.read_bytes(), source="test", original_name=sample.path.name)
+    assert result.document_id is not None
+    run_document_inline(runtime, result.document_id)
+    with runtime.db.session() as session:
+        (image_key,) = [page.image_key for page in session.query(Page).filter_by(document_id=result.document_id)]
+    assert image_key.endswith("/pages/0001.jpg")
+    stored = runtime.store.get(image_key)
+    with pikepdf.open(io.BytesIO(runtime.store.get(archive_key(result.document_id)))) as pdf:
+        images = list(pdf.pages[0].images.values())
+        assert len(images) == 1 and pikepdf.PdfImage(images[0]).filters == ["/DCTDecode"]
+        assert images[0].read_raw_bytes() == stored

@@ -36,7 +36,7 @@ def test_a_scanned_pdf_is_read_from_its_own_jpeg(runtime: Runtime, tmp_path: Pat
         assert first is not None and first.raw_key is not None
         raw_key, image_key, text_source = first.raw_key, first.image_key, first.text_source
     assert raw_key.endswith("/raw/0001.jpg") and runtime.store.get(raw_key) == embedded  # not re-encoded
-    assert image_key.endswith("/pages/0001.png") and text_source == "ocr"  # OCR stored its cleaned page
+    assert image_key.endswith("/pages/0001.jpg") and text_source == "ocr"  # OCR stored its cleaned page
     read = _words(runtime, result.document_id)
     truth = json.loads(sample.truth_path.read_text(encoding="utf-8"))
     long_words = {w for w in truth["pages"][0]["text"].split() if len(w) >= 6 and w.isalpha()}
