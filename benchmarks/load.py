@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import resource
 import shutil
@@ -317,21 +316,36 @@ def _free_port() -> int:
 
 # --------------------------------------------------------------------------- the baseline: raw Tesseract
 
-def tesseract_pages_per_minute(files: list[Path], *, parallel: int = 2, limit: int = 30) -> tuple[float, int]:
+def page_count(path: Path) -> int:
+    """Pages of a corpus file: a PDF's pages or an image file's frames."""
+    if path.suffix == ".pdf":
+        return len(PdfReader(path).pages)
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return getattr(image, "n_frames", 1)
+
+
+def tesseract_pages_per_minute(files: list[Path], *, parallel: int = 2, limit: int = 40) -> tuple[float, int]:
     """Raw `tesseract` on the corpus' pages at 300 dpi, ``parallel`` at once (as many as the workers' threads).
 
-    The first page of ``limit`` documents spread evenly over the corpus, so every type and level is in it.
+    ``limit`` pages spread evenly over every page of the corpus, later pages of a document included, so the
+    sample has the same mix of types, levels and page positions as the pages the setups are timed on.
     """
     from pdf2image import convert_from_path
-    from PIL import Image
+    from PIL import Image, ImageSequence
 
     folder = OUT / "tesseract-pages"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    step = max(1, len(files) // limit)
-    for count, path in enumerate(files[::step][:limit]):
-        image = (convert_from_path(path, dpi=300, first_page=1, last_page=1)[0] if path.suffix == ".pdf"
-                 else Image.open(io.BytesIO(path.read_bytes())))
+    every = [(path, number) for path in files for number in range(page_count(path))]
+    step = max(1, len(every) // limit)
+    for count, (path, number) in enumerate(every[::step][:limit]):
+        if path.suffix == ".pdf":
+            image = convert_from_path(path, dpi=300, first_page=number + 1, last_page=number + 1)[0]
+        else:
+            with Image.open(path) as opened:
+                image = next(f for i, f in enumerate(ImageSequence.Iterator(opened)) if i == number).copy()
         image.convert("L").save(folder / f"{count:04d}.png")
     pages = sorted(folder.glob("*.png"))
     languages = "ita+eng+deu+fra+spa"  # the auto pipeline's

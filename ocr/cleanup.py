@@ -168,13 +168,18 @@ def sauvola(grey: np.ndarray, window: int, k: float, r: float) -> np.ndarray:
     return np.where(img > threshold, 255, 0).astype(np.uint8)
 
 
-def remove_speckles(binary: np.ndarray, max_area: int) -> tuple[np.ndarray, np.ndarray]:
-    """Drop ink specks of at most ``max_area`` pixels; thin strokes survive as they are connected."""
+def speck_mask(ink: np.ndarray, max_area: int) -> np.ndarray:
+    """Ink specks of at most ``max_area`` pixels in an ink mask (ink 1); thin strokes are connected, so bigger."""
     # Labels alone and a count per label: OpenCV's per-blob statistics would double the labelling time.
-    n, labels = cv2.connectedComponents((binary == 0).astype(np.uint8), connectivity=8)
+    n, labels = cv2.connectedComponents(ink, connectivity=8)
     small = np.bincount(labels.ravel(), minlength=n) <= max_area
     small[0] = False
-    specks = np.take(small, labels)
+    return np.take(small, labels)
+
+
+def remove_speckles(binary: np.ndarray, max_area: int) -> tuple[np.ndarray, np.ndarray]:
+    """Drop ink specks of at most ``max_area`` pixels from a binary image (ink 0); also returns where they were."""
+    specks = speck_mask((binary == 0).astype(np.uint8), max_area)
     out = binary.copy()
     out[specks] = 255
     return out, specks
@@ -271,6 +276,8 @@ def clean_page(image: np.ndarray, params: CleanupParams, *, dpi: float | None = 
         grey = normalise_background(grey, params.background_kernel_px)
     height = text_height(grey) if params.resolution or params.orientation else None
     scale = scale_for_height(height, grey.shape, params, dpi) if params.resolution else 1.0
+    # Area averaging, not the cheaper bilinear work copy: tried (with a smaller skew work copy), word F1 on
+    # generated pages fell at levels 1-4 (level 3: 0.975 -> 0.967).
     grey = resize(grey, scale)
     info["scale"] = round(scale, 4)
     if params.orientation or params.deskew:
@@ -279,12 +286,15 @@ def clean_page(image: np.ndarray, params: CleanupParams, *, dpi: float | None = 
     if params.binarise:
         binary = sauvola(grey, params.sauvola_window, params.sauvola_k, params.sauvola_r)
     if params.denoise and params.speckle_max_area:
-        # Specks are found on a binary image; without binarisation a global Otsu mask stands in for it.
-        mask_source = binary if params.binarise else np.where(ink_mask(grey) > 0, 0, 255).astype(np.uint8)
-        cleaned_binary, specks = remove_speckles(mask_source, params.speckle_max_area)
+        if params.binarise:
+            binary, specks = remove_speckles(binary, params.speckle_max_area)
+        else:
+            # Without binarisation a global Otsu mask stands in for the binary image.
+            specks = speck_mask(ink_mask(grey), params.speckle_max_area)
         grey = grey.copy()
         grey[specks] = 255
-        binary = cleaned_binary if params.binarise else grey
-        info["speckles_removed"] = int(specks.sum())
+        if not params.binarise:
+            binary = grey
+        info["speckles_removed"] = int(np.count_nonzero(specks))
     info["output_size"] = [grey.shape[1], grey.shape[0]]
     return CleanedPage(review_image=grey, ocr_image=binary, info=info)

@@ -9,7 +9,9 @@ import numpy as np
 
 from ocr.images import ink_mask, rotate_small, work_copy
 
-_WORK_SIDE = 2000  # px: enough for 0.1 degree resolution on a page, fast enough for ~100 projections
+# px: enough for 0.1 degree resolution on a page, fast enough for ~100 projections. 1500 px saved 10 ms a page
+# but cost word F1 at level 3 of the generated pages (0.975 -> 0.970).
+_WORK_SIDE = 2000
 _MAX_POINTS = 120_000
 _COARSE_POINTS = 15_000  # enough for the 0.5 degree sweep; the fine one uses them all
 
