@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pikepdf
 from PIL import Image, ImageCms
@@ -18,6 +17,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from core.document import PageWords
+from ocr.images import encode_jpeg
 
 # Binary streams, not ASCII85 text: reportlab encodes ASCII85 in pure Python unless its optional C accelerator is
 # installed, which made a page image cost more to wrap than to compress; binary is also a fifth smaller.
@@ -77,10 +77,7 @@ def _page_image(image: np.ndarray | bytes, jpeg_quality: int) -> ImageReader:
         return ImageReader(io.BytesIO(image))
     if jpeg_quality == 0:
         return ImageReader(Image.fromarray(image))
-    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
-    if not ok:
-        raise ValueError("the page image could not be encoded as JPEG")
-    return ImageReader(io.BytesIO(encoded.tobytes()))
+    return ImageReader(io.BytesIO(encode_jpeg(image, jpeg_quality)))
 
 
 def _size(image: np.ndarray | bytes) -> tuple[int, int]:

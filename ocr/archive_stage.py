@@ -38,13 +38,13 @@ def archive_stage(ctx: StageContext, params: ArchiveParams) -> None:
         ).all()
         words = {page.page: page for page in load_page_words(session, ctx.document_id)}
         title = document.original_name
-    pages = [(_page_image(ctx.store.get(key), key), words[number]) for number, key in keys if key and number in words]
+    pages = [(_stored_page(ctx.store.get(key), key), words[number]) for number, key in keys if key and number in words]
     if not pages:
         return
     data = searchable_pdf(pages, params.dpi, pdfa=params.pdfa, title=title or "", jpeg_quality=params.jpeg_quality)
     ctx.store.put(archive_key(ctx.document_id), data, content_type="application/pdf")
 
 
-def _page_image(data: bytes, key: str) -> np.ndarray | bytes:
+def _stored_page(data: bytes, key: str) -> np.ndarray | bytes:
     """A JPEG page image stays as it was stored (the archive embeds it as is); others are decoded."""
     return data if key.endswith((".jpg", ".jpeg")) else decode_grey(data)

@@ -127,3 +127,11 @@ def rotate_small(grey: np.ndarray, ccw_deg: float, fill: int = 255) -> np.ndarra
     m[0, 2] += nw / 2 - w / 2
     m[1, 2] += nh / 2 - h / 2
     return cv2.warpAffine(grey, m, (nw, nh), flags=cv2.INTER_CUBIC, borderValue=fill)
+
+
+def encode_jpeg(image: np.ndarray, quality: int) -> bytes:
+    """A page image as JPEG bytes at ``quality`` (grey stays grey)."""
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError(f"a page image of shape {image.shape} could not be encoded as JPEG")
+    return encoded.tobytes()

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,7 +20,7 @@ from ingest.pages import encode_png, page_image_key, raw_page_key
 from ingest.sniff import PDF
 from ocr.cleanup import clean_page
 from ocr.engine import OcrTimeout
-from ocr.images import decode_grey
+from ocr.images import decode_grey, encode_jpeg
 from ocr.page import read_page
 from ocr.params import CleanupParams
 from ocr.textlayer import read_text_layer
@@ -109,10 +108,7 @@ def encode_page_image(image: np.ndarray, quality: int) -> tuple[bytes, str, str]
     """The stored page image: its bytes, file extension and media type (JPEG, or PNG when quality is 0)."""
     if quality == 0:
         return encode_png(Image.fromarray(image)), "png", "image/png"
-    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
-    if not ok:
-        raise ValueError(f"a page image of shape {image.shape} could not be encoded as JPEG")
-    return encoded.tobytes(), "jpg", "image/jpeg"
+    return encode_jpeg(image, quality), "jpg", "image/jpeg"
 
 
 def _store_results(ctx: StageContext, results: list[PageResult], keys: dict[int, str]) -> None:
