@@ -333,7 +333,7 @@ def tesseract_pages_per_minute(files: list[Path], *, parallel: int = 2, limit: i
     sample has the same mix of types, levels and page positions as the pages the setups are timed on.
     """
     from pdf2image import convert_from_path
-    from PIL import Image, ImageSequence
+    from PIL import Image
 
     folder = OUT / "tesseract-pages"
     shutil.rmtree(folder, ignore_errors=True)
@@ -345,7 +345,8 @@ def tesseract_pages_per_minute(files: list[Path], *, parallel: int = 2, limit: i
             image = convert_from_path(path, dpi=300, first_page=number + 1, last_page=number + 1)[0]
         else:
             with Image.open(path) as opened:
-                image = next(f for i, f in enumerate(ImageSequence.Iterator(opened)) if i == number).copy()
+                opened.seek(number)
+                image = opened.copy()
         image.convert("L").save(folder / f"{count:04d}.png")
     pages = sorted(folder.glob("*.png"))
     languages = "ita+eng+deu+fra+spa"  # the auto pipeline's

@@ -60,6 +60,11 @@ def page_image_key(document_id: str, number: int, extension: str = "png") -> str
     return f"documents/{document_id}/pages/{number:04d}.{extension}"
 
 
+def page_media_type(key: str) -> str:
+    """The media type of a stored page image (raw or cleaned), from its key's extension."""
+    return "image/jpeg" if key.endswith(".jpg") else "image/png"
+
+
 def encode_png(image: Image.Image) -> bytes:
     """A page as PNG, fast: on grey scans zlib's run-length strategy is 40 % quicker and 15 % smaller."""
     if image.mode == "L":

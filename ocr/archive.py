@@ -80,14 +80,6 @@ def _page_image(image: np.ndarray | bytes, jpeg_quality: int) -> ImageReader:
     return ImageReader(io.BytesIO(encode_jpeg(image, jpeg_quality)))
 
 
-def _size(image: np.ndarray | bytes) -> tuple[int, int]:
-    """Width and height in pixels; a JPEG's are read from its header without decoding it."""
-    if isinstance(image, bytes):
-        with Image.open(io.BytesIO(image)) as opened:
-            return opened.size
-    return image.shape[1], image.shape[0]
-
-
 def searchable_pdf(pages: list[tuple[np.ndarray | bytes, PageWords]], dpi: int, *, pdfa: bool = True,
                    title: str = "", jpeg_quality: int = 85) -> bytes:
     """One PDF page per image (an array, or JPEG bytes), sized for ``dpi``, with its words as an invisible,
@@ -103,10 +95,11 @@ def searchable_pdf(pages: list[tuple[np.ndarray | bytes, PageWords]], dpi: int, 
     pdf.setCreator("quinte")
     scale = 72.0 / dpi
     for image, words in pages:
-        width_px, height_px = _size(image)
+        reader = _page_image(image, jpeg_quality)
+        width_px, height_px = reader.getSize()
         width, height = width_px * scale, height_px * scale
         pdf.setPageSize((width, height))
-        pdf.drawImage(_page_image(image, jpeg_quality), 0, 0, width=width, height=height)
+        pdf.drawImage(reader, 0, 0, width=width, height=height)
         # Words may refer to a differently sized copy of the page; map them onto this one.
         _draw_words(pdf, words, scale * width_px / max(words.width, 1), height, font)
         pdf.showPage()

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from core.context import StageContext
 from core.records import load_page_words
+from ingest.pages import page_media_type
 from ocr.archive import searchable_pdf
 from ocr.images import decode_grey
 from storage.models import Document, Page
@@ -47,4 +48,4 @@ def archive_stage(ctx: StageContext, params: ArchiveParams) -> None:
 
 def _stored_page(data: bytes, key: str) -> np.ndarray | bytes:
     """A JPEG page image stays as it was stored (the archive embeds it as is); others are decoded."""
-    return data if key.endswith((".jpg", ".jpeg")) else decode_grey(data)
+    return data if page_media_type(key) == "image/jpeg" else decode_grey(data)

@@ -14,6 +14,9 @@ from ocr.params import CleanupParams
 from ocr.skew import deskew, estimate_skew
 
 DARK_GREY = 100  # below this a scanner border, lid or edge shadow is dark, not paper
+# Punch holes are at least 1.5 % of the short side: from 2000 px that is 15 px at half size, still round
+# to the disc test (circularity 0.84; a 12 px disc is 0.81, under the 0.8 cut with noise).
+_HALF_SIZE_FROM = 2000
 
 
 @dataclass(slots=True)
@@ -91,31 +94,21 @@ def whiten_edge_blobs(grey: np.ndarray) -> tuple[np.ndarray, int]:
     Big pages are searched at half size, a quarter of the labelling work; the blobs found there are
     painted out at full size, ink pixels within two pixels of them included so that no rim is left.
     """
-    if min(grey.shape) < _HALF_SIZE_FROM:
-        remove, count = _edge_blobs(grey)
-        if not count:
-            return grey, 0
-        out = grey.copy()
-        out[remove > 0] = 255
-        return out, count
-    half = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    remove, count = _edge_blobs(half)
-    if not count:
+    half = min(grey.shape) >= _HALF_SIZE_FROM
+    search = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA) if half else grey
+    remove, count = _edge_blobs(search)
+    if remove is None:
         return grey, 0
-    full = cv2.resize(remove, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_NEAREST)
-    full = cv2.dilate(full, np.ones((5, 5), np.uint8)) & ink_mask(grey)
+    if half:
+        remove = cv2.resize(remove, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_NEAREST)
+        remove = cv2.dilate(remove, np.ones((5, 5), np.uint8)) & ink_mask(grey)
     out = grey.copy()
-    out[full > 0] = 255
+    out[remove > 0] = 255
     return out, count
 
 
-# Punch holes are at least 1.5 % of the short side: from 2000 px that is 15 px at half size, still round
-# to the disc test (circularity 0.84; a 12 px disc is 0.81, under the 0.8 cut with noise).
-_HALF_SIZE_FROM = 2000
-
-
-def _edge_blobs(grey: np.ndarray) -> tuple[np.ndarray, int]:
-    """Mask (1 = remove) of the edge blobs and punch holes of ``whiten_edge_blobs``, and how many."""
+def _edge_blobs(grey: np.ndarray) -> tuple[np.ndarray | None, int]:
+    """Mask (1 = remove) of the edge blobs and punch holes of ``whiten_edge_blobs``, and how many; None if none."""
     mask = ink_mask(grey)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     h, w = grey.shape
@@ -143,9 +136,7 @@ def _edge_blobs(grey: np.ndarray) -> tuple[np.ndarray, int]:
         box = labels[y[i] : y[i] + bh[i], x[i] : x[i] + bw[i]] == i
         remove[i] = _is_disc(box) and _isolated(mask, labels, i, x[i], y[i], bw[i], bh[i])
     count = int(remove.sum())
-    if not count:
-        return np.zeros(grey.shape, np.uint8), 0
-    return np.take(remove.astype(np.uint8), labels), count
+    return (np.take(remove.astype(np.uint8), labels), count) if count else (None, 0)
 
 
 def normalise_background(grey: np.ndarray, kernel_px: int) -> np.ndarray:

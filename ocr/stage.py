@@ -98,13 +98,13 @@ def ocr_stage(ctx: StageContext, params: OcrParams) -> None:
             ))
     keys = {}
     for result in results:
-        data, extension, media_type = encode_page_image(result.image, params.page_image_quality)
+        data, extension, media_type = _encode_page_image(result.image, params.page_image_quality)
         keys[result.number] = page_image_key(ctx.document_id, result.number, extension)
         ctx.store.put(keys[result.number], data, content_type=media_type)
     _store_results(ctx, results, keys)
 
 
-def encode_page_image(image: np.ndarray, quality: int) -> tuple[bytes, str, str]:
+def _encode_page_image(image: np.ndarray, quality: int) -> tuple[bytes, str, str]:
     """The stored page image: its bytes, file extension and media type (JPEG, or PNG when quality is 0)."""
     if quality == 0:
         return encode_png(Image.fromarray(image)), "png", "image/png"

@@ -17,6 +17,7 @@ from core.records import record_json, touch
 from extract.memory import learn_from_correction
 from extract.routing import record_amount
 from ingest.intake import accept_file, display_name, record_oversized
+from ingest.pages import page_media_type
 from protocol.service import ProtocolError
 from review_ui import locks
 from review_ui.auth import Principal, authenticate
@@ -148,8 +149,7 @@ def page_image(record_id: str, number: int, session: SessionDep, runtime: Runtim
     if page is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no such page")
     # A page OCR has not cleaned yet is shown as split from the original, which may be the scan's JPEG.
-    media_type = "image/jpeg" if page.image_key.endswith(".jpg") else "image/png"
-    return Response(runtime.store.get(page.image_key), media_type=media_type,
+    return Response(runtime.store.get(page.image_key), media_type=page_media_type(page.image_key),
                     headers={"Cache-Control": "private, max-age=300"})
 
 
