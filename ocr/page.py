@@ -1,9 +1,10 @@
-"""One page from image to words: cleanup, Tesseract, and an upside-down check only when the reading is doubtful."""
+"""Pages from image to words: cleanup, Tesseract, and an upside-down check only when a reading is doubtful."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -12,7 +13,7 @@ import numpy as np
 
 from core.document import PageWords
 from ocr.cleanup import CleanedPage, clean_page
-from ocr.engine import recognise
+from ocr.engine import OcrTimeout, PageResult, recognise, recognise_pages
 from ocr.images import glyph_size, rotate_quadrant
 from ocr.orientation import CROP_DECIDED, ocr_updown
 from ocr.params import CleanupParams
@@ -22,11 +23,13 @@ _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]{3,}")
 
 @dataclass(slots=True)
 class PageReading:
-    """The page image the boxes refer to (stored for review), its words, and what cleanup did."""
+    """The page image the boxes refer to (stored for review), its words, and what cleanup did; a page Tesseract
+    could not finish in time has no words and says so in ``problem``."""
 
     image: np.ndarray
     words: PageWords
     info: dict[str, Any] = field(default_factory=dict)
+    problem: str | None = None
 
 
 def reading_score(words: PageWords) -> tuple[float, int]:
@@ -51,6 +54,38 @@ def _turn(cleaned: CleanedPage) -> CleanedPage:
     return CleanedPage(rotate_quadrant(cleaned.review_image, 180), rotate_quadrant(cleaned.ocr_image, 180), info)
 
 
+def read_pages(
+    images: Sequence[np.ndarray],
+    cleanup: CleanupParams,
+    *,
+    pages: Sequence[int] | None = None,
+    languages: str,
+    psm: int = 3,
+    timeout: float = 60.0,
+    invert: bool = False,
+    dpi: float | None = None,
+    jobs: int = 1,
+) -> list[PageReading]:
+    """Clean and recognise pages (numbered ``pages``, else from 1), ``jobs`` at a time.
+
+    Where letter shapes are clear, cleanup has already turned a page up before OCR (one reading). Then,
+    with ``updown="after_ocr"``, the first reading decides: a confident one is upright (no extra cost on
+    most pages); a doubtful one gets a cheap both-ways reading of a text crop, and only if that says
+    upside down, or cannot tell, is the turned page read again, keeping whichever reading holds more
+    confident words. First readings are made in as few Tesseract runs as ``jobs`` allows (see
+    ``recognise_together``). Pages are read at the resolution cleanup normalised them to (``target_dpi``).
+    """
+    numbers = list(pages) if pages is not None else list(range(1, len(images) + 1))
+    # A normalised page has the text size of a target_dpi scan; otherwise the input's own resolution.
+    resolution = cleanup.target_dpi if cleanup.resolution else (round(dpi) if dpi else None)
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(images)))) as pool:
+        cleaned = list(pool.map(lambda image: clean_page(image, cleanup, dpi=dpi), images))
+        first = recognise_pages([c.ocr_image for c in cleaned], pages=numbers, languages=languages, psm=psm,
+                                timeout=timeout, jobs=jobs, invert=invert, dpi=resolution)
+        read = partial(recognise, languages=languages, psm=psm, timeout=timeout, invert=invert, dpi=resolution)
+        return list(pool.map(lambda c, r: _finish(c, r, cleanup, read), cleaned, first))
+
+
 def read_page(
     image: np.ndarray,
     cleanup: CleanupParams,
@@ -62,22 +97,22 @@ def read_page(
     invert: bool = False,
     dpi: float | None = None,
 ) -> PageReading:
-    """Clean and recognise one page; raises ``OcrTimeout`` like ``recognise``.
+    """One page as ``read_pages`` reads it; raises ``OcrTimeout`` like ``recognise``."""
+    reading = read_pages([image], cleanup, pages=[page], languages=languages, psm=psm, timeout=timeout,
+                         invert=invert, dpi=dpi)[0]
+    if reading.problem:
+        raise OcrTimeout(reading.problem)
+    return reading
 
-    Where letter shapes are clear, cleanup has already turned the page up before OCR (one reading). Then,
-    with ``updown="after_ocr"``, the first reading decides: a confident one is upright (no extra cost on
-    most pages); a doubtful one gets a cheap both-ways reading of a text crop, and only if that says
-    upside down, or cannot tell, is the turned page read again, keeping whichever reading holds more
-    confident words.
-    The page is read at the resolution cleanup normalised it to (``target_dpi``).
-    """
-    cleaned = clean_page(image, cleanup, dpi=dpi)
-    # A normalised page has the text size of a target_dpi scan; otherwise the input's own resolution.
-    resolution = cleanup.target_dpi if cleanup.resolution else (round(dpi) if dpi else None)
-    read = partial(recognise, page=page, languages=languages, psm=psm, timeout=timeout, invert=invert, dpi=resolution)
-    words = read(cleaned.ocr_image)
+
+def _finish(
+    cleaned: CleanedPage, first: PageResult, cleanup: CleanupParams, read: Callable[..., PageWords]
+) -> PageReading:
+    if first.problem:
+        return PageReading(cleaned.review_image, first.words, cleaned.info, first.problem)
+    words = first.words
     if cleanup.orientation and cleanup.updown == "after_ocr":
-        cleaned, words = _settle_updown(cleaned, words, cleanup, read)
+        cleaned, words = _settle_updown(cleaned, words, cleanup, partial(read, page=words.page))
     return PageReading(cleaned.review_image, words, cleaned.info)
 
 
@@ -97,7 +132,12 @@ def _settle_updown(
         return cleaned, words
     # Said upside down, or undecided on a doubtful page: read it turned too and keep the better reading.
     turned = _turn(cleaned)
-    again = read(turned.ocr_image)
+    try:
+        again = read(turned.ocr_image)
+    except OcrTimeout:
+        # The first reading is a reading; a second one that cannot finish is no reason to lose it.
+        cleaned.info["turned_reading"] = "timed out"
+        return cleaned, words
     if _evidence(again) > _evidence(words):
         return turned, again
     return cleaned, words

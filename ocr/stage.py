@@ -18,10 +18,8 @@ from core.context import StageContext
 from core.document import PageWords
 from ingest.pages import encode_png, page_image_key, raw_page_key
 from ingest.sniff import PDF
-from ocr.cleanup import clean_page
-from ocr.engine import OcrTimeout
 from ocr.images import decode_grey, encode_jpeg
-from ocr.page import read_page
+from ocr.page import read_pages
 from ocr.params import CleanupParams
 from ocr.textlayer import read_text_layer
 from storage.models import Document, Page, WordRow
@@ -45,6 +43,11 @@ class OcrParams(BaseModel):
     cleanup: CleanupParams = Field(default_factory=CleanupParams)
 
 
+# Pages decoded and read at once per job: enough for Tesseract runs over several pages (one model load for
+# all of them), few enough that a long document's page images never sit in memory all together.
+_PAGES_PER_JOB = 4
+
+
 @dataclass(slots=True)
 class PageResult:
     number: int
@@ -54,7 +57,21 @@ class PageResult:
     problem: str | None = None
 
 
-def _ocr_page(number: int, raw: bytes, params: OcrParams, pdf_path: Path | None) -> PageResult:
+@dataclass(slots=True)
+class StoredPage:
+    """A read page once its image is in the object store: what its database row needs."""
+
+    number: int
+    image_key: str
+    width: int
+    height: int
+    words: PageWords
+    cleanup: dict[str, Any]
+    problem: str | None
+
+
+def _load_page(number: int, raw: bytes, params: OcrParams, pdf_path: Path | None) -> PageResult | np.ndarray:
+    """A born-digital page read from its own text layer, or the page image still to clean and OCR."""
     image = decode_grey(raw)
     if pdf_path is not None and params.use_text_layer:
         words = read_text_layer(pdf_path, number - 1, dpi=params.dpi)
@@ -62,15 +79,33 @@ def _ocr_page(number: int, raw: bytes, params: OcrParams, pdf_path: Path | None)
             # Born-digital page: its own text is exact; keep the render untouched so boxes stay aligned.
             words.page = number
             return PageResult(number, image, words, {"text_layer": True})
-    try:
-        reading = read_page(image, params.cleanup, page=number, languages=params.languages, psm=params.psm,
-                            timeout=params.page_timeout, invert=params.invert)
-    except OcrTimeout as exc:
-        cleaned = clean_page(image, params.cleanup.model_copy(update={"orientation": False}))
-        height, width = cleaned.review_image.shape[:2]
-        return PageResult(number, cleaned.review_image, PageWords(number, width, height), cleaned.info,
-                          problem=f"OCR timed out: {exc}")
-    return PageResult(number, reading.image, reading.words, reading.info)
+    return image
+
+
+def _read_chunk(
+    ctx: StageContext, numbers: list[int], raw_key: dict[int, str], params: OcrParams, pdf_path: Path | None,
+    jobs: int,
+) -> list[PageResult]:
+    with ThreadPoolExecutor(max_workers=min(jobs, len(numbers))) as pool:
+        loaded = list(pool.map(lambda n: _load_page(n, ctx.store.get(raw_key[n]), params, pdf_path), numbers))
+    done = {page.number: page for page in loaded if isinstance(page, PageResult)}
+    scans = [(number, page) for number, page in zip(numbers, loaded, strict=True) if isinstance(page, np.ndarray)]
+    if scans:
+        readings = read_pages([image for _, image in scans], params.cleanup, pages=[n for n, _ in scans],
+                              languages=params.languages, psm=params.psm, timeout=params.page_timeout,
+                              invert=params.invert, jobs=jobs)
+        for (number, _), reading in zip(scans, readings, strict=True):
+            problem = f"OCR timed out: {reading.problem}" if reading.problem else None
+            done[number] = PageResult(number, reading.image, reading.words, reading.info, problem)
+    return [done[number] for number in numbers]
+
+
+def _store_image(ctx: StageContext, result: PageResult, quality: int) -> StoredPage:
+    data, extension, media_type = _encode_page_image(result.image, quality)
+    key = page_image_key(ctx.document_id, result.number, extension)
+    ctx.store.put(key, data, content_type=media_type)
+    height, width = result.image.shape[:2]
+    return StoredPage(result.number, key, width, height, result.words, result.cleanup, result.problem)
 
 
 def ocr_stage(ctx: StageContext, params: OcrParams) -> None:
@@ -85,23 +120,19 @@ def ocr_stage(ctx: StageContext, params: OcrParams) -> None:
     if not pages:
         return
     raw_key = {number: key or raw_page_key(ctx.document_id, number) for number, key in pages}
+    numbers = [number for number, _ in pages]
     jobs = params.jobs or os.cpu_count() or 1
+    stored: list[StoredPage] = []
     with tempfile.TemporaryDirectory(prefix="quinte-ocr-") as tmp:
         pdf_path = None
         if media_type == PDF and params.use_text_layer:
             pdf_path = Path(tmp) / "original.pdf"
             pdf_path.write_bytes(ctx.store.get(object_key))
-        with ThreadPoolExecutor(max_workers=min(jobs, len(pages))) as pool:
-            results = list(pool.map(
-                lambda number: _ocr_page(number, ctx.store.get(raw_key[number]), params, pdf_path),
-                [number for number, _ in pages],
-            ))
-    keys = {}
-    for result in results:
-        data, extension, media_type = _encode_page_image(result.image, params.page_image_quality)
-        keys[result.number] = page_image_key(ctx.document_id, result.number, extension)
-        ctx.store.put(keys[result.number], data, content_type=media_type)
-    _store_results(ctx, results, keys)
+        step = jobs * _PAGES_PER_JOB
+        for start in range(0, len(numbers), step):
+            for result in _read_chunk(ctx, numbers[start : start + step], raw_key, params, pdf_path, jobs):
+                stored.append(_store_image(ctx, result, params.page_image_quality))
+    _store_results(ctx, stored)
 
 
 def _encode_page_image(image: np.ndarray, quality: int) -> tuple[bytes, str, str]:
@@ -111,16 +142,15 @@ def _encode_page_image(image: np.ndarray, quality: int) -> tuple[bytes, str, str
     return encode_jpeg(image, quality), "jpg", "image/jpeg"
 
 
-def _store_results(ctx: StageContext, results: list[PageResult], keys: dict[int, str]) -> None:
+def _store_results(ctx: StageContext, results: list[StoredPage]) -> None:
     with ctx.session() as session:
         rows = {page.number: page for page in session.scalars(select(Page).where(Page.document_id == ctx.document_id))}
         session.execute(delete(WordRow).where(WordRow.page_id.in_([page.id for page in rows.values()])))
         word_rows: list[dict[str, Any]] = []
         for result in results:
             page = rows[result.number]
-            height, width = result.image.shape[:2]
-            page.width, page.height = width, height
-            page.image_key = keys[result.number]
+            page.width, page.height = result.width, result.height
+            page.image_key = result.image_key
             page.text_source = result.words.source
             page.mean_confidence = result.words.mean_confidence
             page.cleanup = result.cleanup

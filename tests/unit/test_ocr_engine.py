@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from ocr.cleanup import clean_page
-from ocr.engine import OcrTimeout, recognise, recognise_pages
+from ocr.engine import OcrTimeout, recognise, recognise_pages, recognise_together
 from ocr.params import CleanupParams
 from ocr.synthetic import SAMPLE_LINES, text_page
 
@@ -62,3 +62,14 @@ def test_a_page_that_times_out_is_a_problem_others_complete() -> None:
     assert [r.words.page for r in results] == [1, 2, 3]
     assert results[1].problem and "page 2" in results[1].problem and not results[1].words.words
     assert results[0].problem is None and results[2].words.words
+
+
+def test_pages_read_together_match_pages_read_alone() -> None:
+    first, second = text_page(SAMPLE_LINES[:3]), text_page(SAMPLE_LINES[3:6])
+    together = recognise_together([first, second], pages=[4, 7], languages="eng")
+    alone = [recognise(first, page=4, languages="eng"), recognise(second, page=7, languages="eng")]
+    assert [p.page for p in together] == [4, 7]
+    for both, one in zip(together, alone, strict=True):
+        assert [(w.text, w.bbox, w.line) for w in both.words] == [(w.text, w.bbox, w.line) for w in one.words]
+        assert {w.page for w in both.words} == {one.page}
+        assert (both.width, both.height) == (one.width, one.height)

@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import pikepdf
+import pytesseract
 import pytest
 from pypdf import PdfReader
 
@@ -13,7 +14,6 @@ from core.document import PageWords, Word
 from ocr import cleanup
 from ocr.archive import searchable_pdf
 from ocr.cleanup import clean_page, resolution_scale
-from ocr.engine import recognise
 from ocr.images import rotate_quadrant, rotate_small
 from ocr.orientation import CROP_DECIDED, UpDown, shape_updown
 from ocr.page import read_page, reading_score
@@ -65,12 +65,13 @@ def test_letter_shapes_leave_all_caps_undecided() -> None:
 def test_upside_down_page_is_read_once(page: np.ndarray, monkeypatch: pytest.MonkeyPatch) -> None:
     """Letter shapes turn it before OCR: one Tesseract reading and no up/down check after it."""
     readings: list[int] = []
+    image_to_data = pytesseract.image_to_data
 
-    def counted(*args: object, **kwargs: object) -> PageWords:
+    def counted(*args: object, **kwargs: object) -> dict:
         readings.append(1)
-        return recognise(*args, **kwargs)
+        return image_to_data(*args, **kwargs)
 
-    monkeypatch.setattr("ocr.page.recognise", counted)
+    monkeypatch.setattr(pytesseract, "image_to_data", counted)
     monkeypatch.setattr("ocr.page.ocr_updown", lambda *_a, **_k: pytest.fail("no both-ways crop reading"))
     reading = read_page(rotate_quadrant(rotate_small(page, 1.5), 180), CleanupParams(), page=1, languages="eng")
     assert reading.info["rotated_cw"] == 180 and reading.info["orientation_method"] == "shapes"
