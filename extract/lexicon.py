@@ -210,7 +210,8 @@ LINE_HEADERS: dict[str, list[str]] = {
 
 # Receipt total labels with a weight: the final amount paid beats intermediate totals.
 RECEIPT_TOTAL_LABELS: dict[str, float] = {
-    "total rounded": 1.0, "rounded total": 1.0, "total amt rounded": 1.0, "grand total": 1.0,
+    "total rounded": 1.0, "rounded total": 1.0, "total amt rounded": 1.0, "total after rounding": 1.0,
+    "after rounding": 0.95, "grand total": 1.0,
     "final total": 1.0, "nett total": 0.95, "net total": 0.9, "total payable": 0.95, "amount due": 0.9,
     "total due": 0.9, "total incl": 0.95, "total inclusive": 0.95, "total sales inclusive": 0.95,
     "total sales incl": 0.95, "total including": 0.95, "total including gst": 0.95,

@@ -189,6 +189,9 @@ def _total(rows: Sequence[Line], hits: Sequence[LabelHit]) -> ExtractedField | N
         for candidate in candidates:
             if Decimal(candidate.value) == expected:
                 candidate.score += 0.3
+    if "cash" in tendered:
+        witnesses = [v for v in (paid, summed[1] if summed else None) if v is not None]
+        _beyond_cash(candidates, tendered["cash"], witnesses)
     for candidate in candidates:
         if paid is not None and Decimal(candidate.value) == paid:
             candidate.score += 0.5
@@ -200,6 +203,22 @@ def _total(rows: Sequence[Line], hits: Sequence[LabelHit]) -> ExtractedField | N
     return make_field(
         "total_amount", best.value, words, label_evidence(hit, words, pattern=0.8, arithmetic=agrees)
     )
+
+
+def _beyond_cash(
+    candidates: list[Candidate], cash: tuple[Decimal, LabelHit, list[Word]], witnesses: Sequence[Decimal]
+) -> None:
+    """A total above the cash handed over is a misreading ("352.00" for 52.00, "8280" for 92.80): it loses to
+    what the cash less change, or the subtotal plus tax, say was paid, added as a candidate where missing."""
+    amount, hit, words = cash
+    if not any(Decimal(c.value) > amount for c in candidates):
+        return
+    for candidate in candidates:
+        if Decimal(candidate.value) > amount:
+            candidate.score -= 0.6
+    for value in witnesses:
+        if 0 < value <= amount and not any(Decimal(c.value) == value for c in candidates):
+            candidates.append(Candidate(f"{value:.2f}", 0.5, (hit, words)))
 
 
 def _currency(rows: Sequence[Line]) -> ExtractedField | None:

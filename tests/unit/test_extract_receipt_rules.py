@@ -180,6 +180,12 @@ def test_italian_province_code_is_not_ringgit() -> None:
         (["Total - 9280", "Cash Received 100.00", "Change 7.20"], "92.80"),
         # "Due" under "Rounding Adj", paid with "Fay" (Pay) and change.
         (["Qty i 7.50", "Rounding Adj 0.00", "Due 7.50", "Fay 20.00", "Change 12,50"], "7.50"),
+        # A total above the cash handed over is misread: subtotal plus tax is what was paid.
+        (["SUB-TOTAL 49.06", "GST 2.94", "ROUNDING 0.00", "TOTAL 352.00", "CASH 52.00", "CHANGE 0-00"], "52.00"),
+        # ... or cash less change, when the grand total's label is misread too.
+        (["i O Total 7 8280", "Grand Totali TTT 92.80", "Cash Received 100.00", "Change 7.20"], "92.80"),
+        # Malaysian cash totals are rounded to 5 sen: the total after rounding is what was paid.
+        (["Total Incl GST 48.93", "Rounding Adjustment 0.02", "Total After Rounding 48.95"], "48.95"),
     ],
 )  # fmt: skip
 def test_total_when_the_total_line_is_damaged(lines: list[str], total: str | None) -> None:
