@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 
-from ocr.cleanup import clean_page, crop_dark_margins, normalise_background, remove_speckles, sauvola
+from ocr.cleanup import (
+    clean_page,
+    crop_dark_margins,
+    normalise_background,
+    remove_speckles,
+    sauvola,
+    speck_mask,
+)
 from ocr.images import glyph_size, rotate_quadrant, rotate_small, text_height, to_grey
 from ocr.params import CleanupParams
 from ocr.skew import estimate_skew
@@ -74,6 +82,22 @@ def test_speckles_go_thin_strokes_stay() -> None:
     out, specks = remove_speckles(img, 6)
     assert (out[100, 20:180] == 0).all()
     assert (out[:90] == 255).all() and specks.sum() == 60
+
+
+@pytest.mark.parametrize("density", [0.01, 0.05, 0.2])
+def test_speck_mask_is_every_component_of_at_most_max_area(density: float) -> None:
+    """Against the plain definition: label the ink, count each label's pixels, keep the small labels."""
+    rng = np.random.default_rng(7)
+    ink = (rng.random((300, 400)) < density).astype(np.uint8)
+    ink[50:53, 10:390] = 1  # a rule touching some of the noise
+    ink[195:206, 95:110] = 0
+    ink[200, 100:104] = 1  # a speck of exactly 4 pixels, clear of the noise
+    n, labels = cv2.connectedComponents(ink, connectivity=8)
+    areas = np.bincount(labels.ravel(), minlength=n)
+    expected = (areas <= 4)[labels] & (ink > 0)
+    found = speck_mask(ink, 4)
+    assert found[200, 100:104].all() and not found[51, 10:390].any()
+    assert np.array_equal(found, expected)
 
 
 def test_sauvola_keeps_text_on_a_grey_background(page: np.ndarray) -> None:
