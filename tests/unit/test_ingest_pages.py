@@ -114,3 +114,20 @@ def test_a_jpeg_file_keeps_its_bytes_unless_exif_turns_it() -> None:
     _scan().save(png, format="PNG")
     (page,) = render_image(png.getvalue())
     assert page.jpeg is None and page.encoded()[1] == "png"
+
+
+def test_a_damaged_embedded_jpeg_is_left_to_the_renderer() -> None:
+    """A scan whose JPEG stream is cut short is not stored as it is: poppler draws what it can of it."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(_scan_pdf(_scan()))) as pdf:
+        image = pdf.pages[0].Resources.XObject["/image"]
+        jpeg = image.read_raw_bytes()
+        image.write(jpeg[: len(jpeg) // 2], filter=pikepdf.Name.DCTDecode)
+        buffer = io.BytesIO()
+        pdf.save(buffer)
+    [page] = _reader(buffer.getvalue()).pages
+    with pytest.raises(OSError, match="truncated"):
+        embedded_scan(page, 75)
+    (rendered,) = render_pdf(buffer.getvalue(), PagesParams(dpi=75))
+    assert rendered.jpeg is None and rendered.size == (620, 877)
