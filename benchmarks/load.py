@@ -15,9 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pypdf import PdfReader, PdfWriter
 from sqlalchemy import create_engine, func, select, text
+
+if TYPE_CHECKING:
+    from samples.generate import Sample
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out" / "load"
@@ -54,18 +58,31 @@ class Result:
 
 # --------------------------------------------------------------------------- the corpus, generated once
 
+def _samples(folder: Path, wanted: int, *, seed: int, pdf: bool) -> list[Sample]:
+    """``wanted`` generated samples that are PDFs (or, with ``pdf=False``, image scans), drawn batch by batch."""
+    from samples.generate import generate
+
+    found: list[Sample] = []
+    while len(found) < wanted:
+        batch = generate(folder / str(seed), count=2 * (wanted - len(found)), seed=seed, levels=[0, 1, 2])
+        found += [sample for sample in batch if (sample.path.suffix == ".pdf") == pdf]
+        seed += 1
+    return found[:wanted]
+
+
 def corpus(count: int) -> list[Path]:
     """``count`` documents of mixed types, degradation and 1–3 pages, made once under benchmarks/out/load."""
     folder = OUT / f"docs-{count}"
     if folder.is_dir() and len(list(folder.iterdir())) == count:
         return sorted(folder.iterdir())
-    from samples.generate import generate
-
     staging = OUT / f"staging-{count}"
     shutil.rmtree(staging, ignore_errors=True)
-    made = [s for s in generate(staging, count=count * 2, seed=23, levels=[0, 1, 2]) if s.path.suffix == ".pdf"]
-    singles = [s for s in generate(staging / "img", count=count // 4 + 1, seed=29, levels=[0, 1, 2])
-               if s.path.suffix != ".pdf"]
+    scans = len(range(3, count, 4))
+    pdf_parts = sum(1 + index % 3 for index in range(count) if index % 4 != 3)  # one sample per page slot
+    # The generator mixes formats: draw until there are enough PDFs and image scans, so that no document
+    # is used twice (reusing them made 40 of 1,000 byte-identical, which intake rightly took as duplicates).
+    made = _samples(staging / "pdf", pdf_parts, seed=23, pdf=True)
+    singles = _samples(staging / "img", scans, seed=29, pdf=False)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     pdfs = iter(made)
@@ -77,7 +94,7 @@ def corpus(count: int) -> list[Path]:
         pages = 1 + index % 3
         writer = PdfWriter()
         for _ in range(pages):
-            sample = next(pdfs, None) or made[index % len(made)]
+            sample = next(pdfs)
             for page in PdfReader(sample.path).pages:
                 writer.add_page(page)
         with (folder / f"{index:05d}.pdf").open("wb") as handle:
