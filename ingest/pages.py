@@ -209,6 +209,7 @@ def render_image(data: bytes) -> Iterator[RawPage]:
         keep_bytes = (image.format == "JPEG" and frames == 1 and image.mode in ("L", "RGB")
                       and image.getexif().get(ExifTags.Base.Orientation, 1) == 1)
         if keep_bytes:
+            # Not decoded here: intake's probe (ingest.sniff) decoded it in full and quarantines a damaged one.
             # Its own reader, not tied to this block: the page may be decoded after the generator has finished.
             yield RawPage(Image.open(io.BytesIO(data)), data)
             return
