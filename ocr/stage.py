@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from core.document import PageWords
 from ingest.pages import encode_png, page_image_key, raw_page_key
 from ingest.sniff import PDF
 from ocr.images import decode_grey, encode_jpeg
-from ocr.page import read_pages
+from ocr.page import PageReading, read_pages
 from ocr.params import CleanupParams
 from ocr.textlayer import read_text_layer
 from storage.models import Document, Page, WordRow
@@ -49,15 +49,6 @@ _PAGES_PER_JOB = 4
 
 
 @dataclass(slots=True)
-class PageResult:
-    number: int
-    image: np.ndarray
-    words: PageWords
-    cleanup: dict[str, Any] = field(default_factory=dict)
-    problem: str | None = None
-
-
-@dataclass(slots=True)
 class StoredPage:
     """A read page once its image is in the object store: what its database row needs."""
 
@@ -70,7 +61,7 @@ class StoredPage:
     problem: str | None
 
 
-def _load_page(number: int, raw: bytes, params: OcrParams, pdf_path: Path | None) -> PageResult | np.ndarray:
+def _load_page(number: int, raw: bytes, params: OcrParams, pdf_path: Path | None) -> PageReading | np.ndarray:
     """A born-digital page read from its own text layer, or the page image still to clean and OCR."""
     image = decode_grey(raw)
     if pdf_path is not None and params.use_text_layer:
@@ -78,34 +69,36 @@ def _load_page(number: int, raw: bytes, params: OcrParams, pdf_path: Path | None
         if words is not None and words.width == image.shape[1] and words.height == image.shape[0]:
             # Born-digital page: its own text is exact; keep the render untouched so boxes stay aligned.
             words.page = number
-            return PageResult(number, image, words, {"text_layer": True})
+            return PageReading(image, words, {"text_layer": True})
     return image
 
 
 def _read_chunk(
     ctx: StageContext, numbers: list[int], raw_key: dict[int, str], params: OcrParams, pdf_path: Path | None,
     jobs: int,
-) -> list[PageResult]:
+) -> list[PageReading]:
     with ThreadPoolExecutor(max_workers=min(jobs, len(numbers))) as pool:
         loaded = list(pool.map(lambda n: _load_page(n, ctx.store.get(raw_key[n]), params, pdf_path), numbers))
-    done = {page.number: page for page in loaded if isinstance(page, PageResult)}
+    done = {page.words.page: page for page in loaded if isinstance(page, PageReading)}
     scans = [(number, page) for number, page in zip(numbers, loaded, strict=True) if isinstance(page, np.ndarray)]
     if scans:
         readings = read_pages([image for _, image in scans], params.cleanup, pages=[n for n, _ in scans],
                               languages=params.languages, psm=params.psm, timeout=params.page_timeout,
                               invert=params.invert, jobs=jobs)
         for (number, _), reading in zip(scans, readings, strict=True):
-            problem = f"OCR timed out: {reading.problem}" if reading.problem else None
-            done[number] = PageResult(number, reading.image, reading.words, reading.info, problem)
+            if reading.problem:
+                reading.problem = f"OCR timed out: {reading.problem}"
+            done[number] = reading
     return [done[number] for number in numbers]
 
 
-def _store_image(ctx: StageContext, result: PageResult, quality: int) -> StoredPage:
-    data, extension, media_type = _encode_page_image(result.image, quality)
-    key = page_image_key(ctx.document_id, result.number, extension)
+def _store_image(ctx: StageContext, reading: PageReading, quality: int) -> StoredPage:
+    number = reading.words.page
+    data, extension, media_type = _encode_page_image(reading.image, quality)
+    key = page_image_key(ctx.document_id, number, extension)
     ctx.store.put(key, data, content_type=media_type)
-    height, width = result.image.shape[:2]
-    return StoredPage(result.number, key, width, height, result.words, result.cleanup, result.problem)
+    height, width = reading.image.shape[:2]
+    return StoredPage(number, key, width, height, reading.words, reading.info, reading.problem)
 
 
 def ocr_stage(ctx: StageContext, params: OcrParams) -> None:
