@@ -192,6 +192,7 @@ def _total(rows: Sequence[Line], hits: Sequence[LabelHit]) -> ExtractedField | N
     if "cash" in tendered:
         witnesses = [v for v in (paid, summed[1] if summed else None) if v is not None]
         _beyond_cash(candidates, tendered["cash"], witnesses)
+    _rounded(candidates, hits)
     for candidate in candidates:
         if paid is not None and Decimal(candidate.value) == paid:
             candidate.score += 0.5
@@ -219,6 +220,35 @@ def _beyond_cash(
     for value in witnesses:
         if 0 < value <= amount and not any(Decimal(c.value) == value for c in candidates):
             candidates.append(Candidate(f"{value:.2f}", 0.5, (hit, words)))
+
+
+# Cash totals are rounded to the smallest coin in use (5 sen, 5 euro cents): at most this far apart.
+_ROUNDING_STEP = Decimal("0.05")
+
+
+def _rounded(candidates: list[Candidate], hits: Sequence[LabelHit]) -> None:
+    """A "Rounding" row that carries an amount a coin step away from the best total (not the adjustment of a
+    cent or two) prints the rounded total, which is what was paid: "Total 45.34 / Rounding 45.35"."""
+    if not candidates:
+        return
+    best = max(candidates, key=lambda c: c.score)
+    total = Decimal(best.value)
+    for hit in hits:
+        if hit.key != "not_total" or fold(hit.label) != "rounding" or hit.start > 0:
+            continue
+        amount = _decimal_amount(hit, hits)
+        if amount is None or amount == total or abs(amount - total) > _ROUNDING_STEP or amount < 1:
+            continue
+        if _position_after(hit, best):
+            words = _amounts(value_right(hit, hits))[-1][1]
+            candidates.append(Candidate(f"{amount:.2f}", best.score + 0.3, (hit, words)))
+            return
+
+
+def _position_after(hit: LabelHit, candidate: Candidate) -> bool:
+    """Whether the label's row comes after the candidate's (rounding is printed under the total)."""
+    label = candidate.payload[0] if isinstance(candidate.payload, tuple) else None
+    return label is None or hit.row.index > label.row.index
 
 
 def _currency(rows: Sequence[Line]) -> ExtractedField | None:

@@ -186,6 +186,10 @@ def test_italian_province_code_is_not_ringgit() -> None:
         (["i O Total 7 8280", "Grand Totali TTT 92.80", "Cash Received 100.00", "Change 7.20"], "92.80"),
         # Malaysian cash totals are rounded to 5 sen: the total after rounding is what was paid.
         (["Total Incl GST 48.93", "Rounding Adjustment 0.02", "Total After Rounding 48.95"], "48.95"),
+        # ... also when the rounded total is printed on a bare "Rounding" row; the adjustment is no total.
+        (["Total Sales (Inclusive GST) RM 45.34", "Rounding Adjustment RM 01", "Rounding RM 45.35",
+          "CREDIT RM 45,35"], "45.35"),
+        (["Total Sales RM 12.00", "Rounding RM 0.02", "CASH RM 20.00"], "12.00"),
     ],
 )  # fmt: skip
 def test_total_when_the_total_line_is_damaged(lines: list[str], total: str | None) -> None:
