@@ -184,17 +184,19 @@ def _same_row(a: Line, b: Line) -> bool:
 def _name_score(line: Line, rank: int) -> float | None:
     """How much a header line looks like the shop's name; None for lines that cannot be it."""
     folded = _folded(line)
+    # Read on the repaired text: "(TAMAN DAYA) SDN 8HD" names a company, not a street of Taman Daya.
+    legal = bool(_LEGAL_RE.search(_fold_keep_length(repair_name(line.text))))
     if (
         not _nameish(line)
         or _is_title(line)
         or _is_registration(line)
         or _is_stop(line)
         or dates_in(line.words)
-        or (_looks_like_address(line) and not _LEGAL_RE.search(folded))
+        or (_looks_like_address(line) and not legal)
     ):
         return None
     score = -0.25 * rank
-    if _LEGAL_RE.search(_fold_keep_length(repair_name(line.text))):
+    if legal:
         score += 3.0  # "SDN BHD", "S/B", "S.R.L.": the legal name
     elif _TRADE_RE.search(folded):
         score += 1.5  # "ENTERPRISE", "TRADING", "RESTAURANT": a trade name

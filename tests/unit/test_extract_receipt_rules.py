@@ -86,6 +86,20 @@ def test_address_ends_after_the_postcode_with_town_and_state(lines: list[str], a
     assert got["supplier_address"] == address
 
 
+def test_misread_legal_form_makes_a_name_with_a_district_in_it_a_name() -> None:
+    got = values(
+        "BOOK TA .K (TAMAN DAYA) SDN 8HD",  # "TAMAN" reads as an address, "8HD" is BHD misread
+        "789417-W",
+        "NO.53 55,57 & 59, JALAN SAGU 18,",
+        "TAMAN DAYA,",
+        "81100 JOHOR BAHRU,",
+        "JOHOR.",
+        "Document No : TD01167104",
+    )
+    assert got["supplier_name"] == "BOOK TA .K (TAMAN DAYA) SDN BHD"
+    assert got["supplier_address"] == "NO. 53 55,57 & 59, JALAN SAGU 18, TAMAN DAYA, 81100 JOHOR BAHRU, JOHOR."
+
+
 def test_name_in_two_ocr_blocks_on_one_row_is_joined() -> None:
     rows = [
         (40, [(40, "GARDENIA BAKERIES")]),
