@@ -174,10 +174,12 @@ def _total(rows: Sequence[Line], hits: Sequence[LabelHit]) -> ExtractedField | N
         cash, hit, words = tendered["cash"]
         value = paid if paid is not None and paid > 0 else cash
         candidates = [Candidate(f"{value:.2f}", 0.0, (hit, words))]
-    if paid is not None and not any(Decimal(c.value) == paid for c in candidates):
-        for candidate in candidates:
-            if Decimal(candidate.value) == paid * 100:
-                candidate.value = f"{paid:.2f}"  # "Total 9280": the OCR lost the decimal point of what was paid
+    # "Total 9280" for 92.80 paid, "Total 700" under "Subtotal 7.00": the OCR lost the decimal point.
+    for witness in [paid, *(Decimal(c.value) for c in subtotals)]:
+        if witness is not None and witness > 0 and not any(Decimal(c.value) == witness for c in candidates):
+            for candidate in candidates:
+                if Decimal(candidate.value) == witness * 100:
+                    candidate.value = f"{witness:.2f}"
     summed = _added_up(rows, hits)
     if summed is not None:
         subtotal, expected = summed

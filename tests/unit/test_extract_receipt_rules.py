@@ -192,6 +192,8 @@ def test_italian_province_code_is_not_ringgit() -> None:
         (["SUBTOTAL 10.60", "GST 6% included in total RM 0.60", "TOTAL 10.60"], "10.60"),
         # The OCR lost the decimal point of the total; cash less change says where it goes.
         (["Total - 9280", "Cash Received 100.00", "Change 7.20"], "92.80"),
+        # ... or the subtotal printed above it does, when nothing was paid in cash.
+        (["Subtotal 7.00", "Total inc! of GST 700 /", "Change Due 0 00"], "7.00"),
         # "Due" under "Rounding Adj", paid with "Fay" (Pay) and change.
         (["Qty i 7.50", "Rounding Adj 0.00", "Due 7.50", "Fay 20.00", "Change 12,50"], "7.50"),
         # A total above the cash handed over is misread: subtotal plus tax is what was paid.
