@@ -51,6 +51,7 @@ _ID_RE = re.compile(r"\(?\b[A-Z]{0,3}\d{5,}\s?-\s?[A-Z]\b\)?|\d{9,}|\b\d{6,}[A-Z
 _ID_LABEL_RE = re.compile(r"\b(?:co|company|roc|reg|business|br|gst|sst|tax)\b.*\b(?:no|id|reg)\b")
 _ID_LABEL_START_RE = re.compile(r"^(?:co|company|roc|business|br)\b.{0,12}\b(?:no|reg|regn)\b")
 _TRAILING_ID_RE = re.compile(r"\s*(?:\([^()]*\d{4,}[^()]*\)|\b[A-Z]{0,3}\d{4,}\s?-?\s?[A-Z]\b.*)\s*$")
+_EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[A-Za-z]{2,}")  # not "Jalan@elabur", a P misread as "@"
 _STRAY_RE = re.compile(r"[“”„«»|_~]")
 
 # Real OCR misreads the letters of a Malaysian legal form: "SON BHD", "SDN 3HD", "$/B".
@@ -150,7 +151,7 @@ def _is_stop(line: Line) -> bool:
         bool(_STOP_RE.match(folded))
         or _is_title(line)
         or _is_phone(line)
-        or "@" in line.text
+        or bool(_EMAIL_RE.search(line.text))
         or bool(_PHONE_RE.search(line.text) and re.search(r"\b(?:tel|fax|phone)\b", folded))
     )
 
@@ -210,13 +211,14 @@ def _name_score(line: Line, rank: int) -> float | None:
 def _name_lines(rows: Sequence[Line]) -> tuple[list[Line], int] | None:
     """The name's row(s) and the index after them, among the rows before the body starts."""
     candidates: list[tuple[float, int]] = []
-    seen_address = False
+    seen_name = seen_address = False
     for i, line in enumerate(rows[:HEADER_LINES]):
-        if (candidates or seen_address) and _is_stop(line):
+        if (seen_name or seen_address) and _is_stop(line):
             break  # past the telephone, title or cashier row come the customer's and the cashier's names
         score = _name_score(line, len(candidates))
         if score is not None:
             candidates.append((score, i))
+            seen_name = seen_name or not _is_noise(line)  # a smudge above a number does not end the header
         seen_address = seen_address or _looks_like_address(line)
     if not candidates:
         return None

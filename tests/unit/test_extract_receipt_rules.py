@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from core.document import PageWords
@@ -98,6 +100,22 @@ def test_misread_legal_form_makes_a_name_with_a_district_in_it_a_name() -> None:
     )
     assert got["supplier_name"] == "BOOK TA .K (TAMAN DAYA) SDN BHD"
     assert got["supplier_address"] == "NO. 53 55,57 & 59, JALAN SAGU 18, TAMAN DAYA, 81100 JOHOR BAHRU, JOHOR."
+
+
+def test_a_smudge_and_a_number_above_the_name_do_not_end_the_header() -> None:
+    lines = ["Be u A? A a Ds", "31705509", "99 SPEED MART 5/8 1519537-X)", "LOT P.T. 2811, JALAN ANGSA,",
+             "TAMAN BERKELEY", "41150 KLANG, SELANGOR", "GST ID. NO : 000181747712"]
+    page_ = slip(*lines)
+    smudged = replace(page_, words=[replace(w, confidence=0.2) if w.block == 0 else w for w in page_.words])
+    got = {name: str(field.value) for name, field in extract_receipt([smudged]).items()}
+    assert got["supplier_name"] == "99 SPEED MART S/B"
+    assert got["supplier_address"] == "LOT P.T. 2811, JALAN ANGSA, TAMAN BERKELEY 41150 KLANG, SELANGOR"
+
+
+def test_an_at_sign_inside_a_street_name_is_no_email() -> None:
+    got = values("GARDENIA BAKERIES (KL) SDN BHD", "Lot 3, Jalan@elabur 23/1,", "40300 Shah Alam, Selangor.",
+                 "Tel: 03-55423228", "Email: info@gardenia.com.my")
+    assert got["supplier_address"] == "Lot 3, Jalan@elabur 23/1, 40300 Shah Alam, Selangor."
 
 
 def test_name_in_two_ocr_blocks_on_one_row_is_joined() -> None:
