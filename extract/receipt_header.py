@@ -46,8 +46,9 @@ _ADDRESS_WORDS = re.compile(
 )
 # A house number opening the line: "12, JALAN", "19-1, ...", "B-8, ...", "No. 53".
 _HOUSE_NUMBER_RE = re.compile(r"^(?:no\s*)?[a-z]?-?\d{1,5}[a-z]?(?:\s*[-/&]\s*\w{1,4})*\s*,")
-# A company or tax registration number: "(682288-V)", "1202152-P", "J10632980-V", "000381399040".
-_ID_RE = re.compile(r"\(?\b[A-Z]{0,3}\d{5,}\s?-\s?[A-Z]\b\)?|\d{9,}|\b\d{6,}[A-Z]\b")
+# A company or tax registration number: "(682288-V)", "1202152-P", "J10632980-V", "000381399040"; the dash
+# misread as a slash too ("96585/-A").
+_ID_RE = re.compile(r"\(?\b[A-Z]{0,3}\d{5,}\s?(?:-|/-?)\s?[A-Z]\b\)?|\d{9,}|\b\d{6,}[A-Z]\b")
 _ID_LABEL_RE = re.compile(r"\b(?:co|company|roc|reg|business|br|gst|sst|tax)\b.*\b(?:no|id|reg)\b")
 _ID_LABEL_START_RE = re.compile(r"^(?:co|company|roc|business|br)\b.{0,12}\b(?:no|reg|regn)\b")
 _TRAILING_ID_RE = re.compile(r"\s*(?:\([^()]*\d{4,}[^()]*\)|\b[A-Z]{0,3}\d{4,}\s?-?\s?[A-Z]\b.*)\s*$")

@@ -118,6 +118,14 @@ def test_an_at_sign_inside_a_street_name_is_no_email() -> None:
     assert got["supplier_address"] == "Lot 3, Jalan@elabur 23/1, 40300 Shah Alam, Selangor."
 
 
+def test_registration_number_with_a_misread_dash_is_not_the_address() -> None:
+    got = values("TASTE OF THE WORLD SDN BHD", "96585/-A", "Lot 38, 39 101 Boulevard,",
+                 "Jalan Kenari 5, Bandar Puchong Jaya,", "47170 Puchong, Selangor", "TEL: 03 - 8079 0255")
+    assert got["supplier_address"] == (
+        "Lot 38, 39 101 Boulevard, Jalan Kenari 5, Bandar Puchong Jaya, 47170 Puchong, Selangor"
+    )
+
+
 def test_name_in_two_ocr_blocks_on_one_row_is_joined() -> None:
     rows = [
         (40, [(40, "GARDENIA BAKERIES")]),
