@@ -152,7 +152,8 @@ def find_amounts(text: str) -> list[tuple[int, int, str]]:
 
 _NUMERIC_DATE_RE = re.compile(
     r"(?<!\d)(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?!\d)"  # 2025-04-21
-    r"|(?<![\d/.\-])(\d{1,2})\s?([-./])\s?(\d{1,2})\s?\5\s?(\d{4}|\d{2})(?![\d/])"  # 21/04/2025, 21.04.25
+    # 21/04/2025, 21.04.25; OCR doubles a separator ("06- 05- -2018")
+    r"|(?<![\d/.\-])(\d{1,2})\s?([-./])\s?(\d{1,2})\s?\5(?:\s?\5)?\s?(\d{4}|\d{2})(?![\d/])"
 )
 _MONTH_WORD = r"([a-zà-ÿ]{3,10})\.?"
 _WORD_DATE_RE = re.compile(
@@ -204,7 +205,8 @@ def _word_date(match: re.Match[str]) -> str | None:
 
 def find_dates(text: str, *, dayfirst: bool = True) -> list[tuple[int, int, str]]:
     """Every date in a text as (start, end, ISO date), in order; day-first unless told otherwise."""
-    cleaned = re.sub(r"(?<=\d)[Oo]|[Oo](?=\d)", "0", text)  # "2O25" -> "2025": same length, spans hold
+    # "2O25" -> "2025", "Date:D2/02/17" -> "02/02/17": same length, so the spans hold.
+    cleaned = re.sub(r"(?<=\d)[Oo]|[Oo](?=\d)|(?<![A-Za-z])[DQ](?=\d[-./]\d)", "0", text)
     found: list[tuple[int, int, str]] = []
     for match in _NUMERIC_DATE_RE.finditer(cleaned):
         value = _numeric_date(match, dayfirst)

@@ -17,19 +17,34 @@ from extract.lexicon import INVOICE_LABELS, RECEIPT_DATE_LABELS, RECEIPT_NOT_TOT
 from extract.normalize import fold, normalize_currency, normalize_vat_id
 from extract.receipt_header import header_fields
 
+_TIME_LABELS = {"time", "ora", "zeit", "uhrzeit", "heure", "hora"}
+
+
+def _dates(words: Sequence[Word]) -> list[tuple[str, list[Word]]]:
+    """Dates among the words, but for a time that reads like one ("Time 16.07.00")."""
+    found = []
+    for value, span in dates_in(words):
+        index = next((i for i, w in enumerate(words) if w is span[0]), 0)
+        if index and fold(words[index - 1].text).strip(" :.") in _TIME_LABELS:
+            continue
+        found.append((value, span))
+    return found
+
 
 def _issue_date(rows: Sequence[Line], hits: Sequence[LabelHit]) -> ExtractedField | None:
     for hit in hits:
         if hit.key != "date":
             continue
-        found = dates_in(value_right(hit, hits)) or dates_in(value_below(hit, rows, hits, max_rows=1))
+        found = _dates(value_right(hit, hits)) or _dates(value_below(hit, rows, hits, max_rows=1))
         if found:
             value, words = found[0]
             return make_field("issue_date", value, words, label_evidence(hit, words, pattern=0.9))
     for row in rows:
-        for value, words in dates_in(row.words):
-            # An unlabelled date glued to a product code ("XE11-22 - 30") or in the future is not the sale's.
-            if words[0].text[:1].isalpha() or value > date.today().isoformat():
+        for value, words in _dates(row.words):
+            # An unlabelled date glued to a product code ("XE11-22 - 30") or in the future is not the sale's;
+            # one glued to its own label ("Date:02/02/17") is.
+            glued = re.match(r"[^\W\d]+", words[0].text)
+            if (glued and fold(glued.group(0)) not in RECEIPT_DATE_LABELS) or value > date.today().isoformat():
                 continue
             return make_field("issue_date", value, words, label_evidence(None, words, pattern=0.8))
     return None

@@ -71,6 +71,7 @@ def test_find_amounts_keeps_numbers_apart() -> None:
         "21 de abril de 2025",
         "21 abr 2025",  # es
         "Data: 21/O4/2025",  # O read for 0
+        "Date:21- 04- -2025",  # a separator read twice
         "21/04/2025 10:15:02",
     ],
 )
@@ -84,6 +85,8 @@ def test_dates_other_months_and_languages() -> None:
     assert normalize_date("15 dicembre 2023") == "2023-12-15"
     assert normalize_date("02/JAN/2017") == "2017-01-02"
     assert normalize_date("04/21/2025") == "2025-04-21"  # only the month-first reading is a date
+    assert normalize_date("Date:D2/02/17 19:46") == "2017-02-02"  # D read for 0
+    assert normalize_date("SKU D2/02") is None
 
 
 @pytest.mark.parametrize("raw", ["31/02/2025", "no date here", "12/3-32", "10/120"])

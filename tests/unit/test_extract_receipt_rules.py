@@ -196,6 +196,16 @@ def test_unlabelled_date_skips_product_codes_and_future_dates() -> None:
     assert got["issue_date"] == "2016-01-24"
 
 
+def test_a_time_under_the_date_label_is_not_the_date() -> None:
+    got = values("SHOP SDN BHD", "Doc No 01/02/2018", "CS00038813 Date |", "Cashier ASIFA Time 16.07.00", "TOTAL 9.00")
+    assert got["issue_date"] == "2018-02-01"
+
+
+def test_date_glued_to_its_label() -> None:
+    got = values("SHOP SDN BHD", "Inv No :6KJ30785499 Date:D2/02/17 19:46", "TOTAL 9.00")
+    assert got["issue_date"] == "2017-02-02"
+
+
 def test_italian_province_code_is_not_ringgit() -> None:
     got = values("Bar Centrale S.r.l.", "Via Roma 93", "00185 Roma (RM)", "TOTALE EURO 3,50")
     assert got["currency"] == "EUR"
