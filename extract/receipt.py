@@ -75,6 +75,8 @@ def _amounts(words: Sequence[Word]) -> list[tuple[str, list[Word]]]:
         text = _CURRENCY_PREFIX_RE.sub(r"\1", word.text)
         if "%" in text or "@" in text:
             continue
+        if re.fullmatch(r"\d+-\d{2}", text):
+            text = text.replace("-", ".")  # "CHANGE 76-00": the decimal point read as a dash
         last = cleaned[-1] if cleaned else None
         if last is not None and re.fullmatch(r"\d+[.,]", last.text) and re.fullmatch(r"\d{2}", text):
             cleaned[-1] = replace(last, text=last.text + text, bbox=union_bbox([last.bbox, word.bbox]))

@@ -228,6 +228,9 @@ def test_italian_province_code_is_not_ringgit() -> None:
         (["SUBTOTAL 10.60", "GST 6% included in total RM 0.60", "TOTAL 10.60"], "10.60"),
         # The OCR lost the decimal point of the total; cash less change says where it goes.
         (["Total - 9280", "Cash Received 100.00", "Change 7.20"], "92.80"),
+        # The change's decimal point read as a dash: cash less change is the subtotal, the tax was included.
+        (["SUB-TOTAL (ST) 24.00", "ROUNDING 0.00", "CASH 100.00", "CHANGE 76-00", "*GST @ 6% INCLUDED IN TOTAL",
+          "TAX TOTAL: 1.36"], "24.00"),
         # ... or the subtotal printed above it does, when nothing was paid in cash.
         (["Subtotal 7.00", "Total inc! of GST 700 /", "Change Due 0 00"], "7.00"),
         # "Due" under "Rounding Adj", paid with "Fay" (Pay) and change.
