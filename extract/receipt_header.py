@@ -93,7 +93,23 @@ def repair_name(text: str) -> str:
     if legal and re.search(r"[\d(]", text[legal[-1].end() :]):
         text = text[: legal[-1].end()]  # after "SDN BHD" comes the registration number, not the name
     text = _TRAILING_ID_RE.sub("", text)
+    text = _respell_sdn_bhd(text)
     return text.strip(" ,:;-*=>'\"").lstrip(". ")
+
+
+_LAST_TWO_WORDS_RE = re.compile(r"(?<![A-Za-z0-9])([A-Za-z$5]{2,4})([.,]?\s+)([A-Za-z0-9]{2,4})([.,]?)\s*$")
+
+
+def _respell_sdn_bhd(text: str) -> str:
+    """A name ending in two short words each one letter from "SDN BHD" ("Scn Phd", "San hd") ends in it."""
+    found = _LAST_TWO_WORDS_RE.search(text)
+    if found is None or _LEGAL_RE.search(_fold_keep_length(text)):
+        return text
+    first, gap, second, dot = found.groups()
+    if _edits(first.lower(), "sdn") > 1 or _edits(second.lower(), "bhd") > 1:
+        return text
+    legal = "SDN BHD" if text[found.start()].isupper() and second[-1:].isupper() else "Sdn Bhd"
+    return text[: found.start()] + legal[:3] + gap + legal[4:] + dot
 
 
 def _fold_keep_length(text: str) -> str:

@@ -266,6 +266,10 @@ def test_service_charge_is_not_the_change() -> None:
         ("MR, D.I.Y. (KUCHAI) SDN BHD", "MR. D.I.Y. (KUCHAI) SDN BHD"),  # the honorific's full stop
         ("ABC SDN ONE", "ABC SDN ONE"),  # no letter of BHD: left alone
         ("MR DIY TRADING", "MR DIY TRADING"),
+        ("Guardian Health And Beauty Scn Phd", "Guardian Health And Beauty Sdn Bhd"),  # a letter off in each
+        ("Guardian Health And Beauty San hd", "Guardian Health And Beauty Sdn Bhd"),
+        ("HOTEL SAN MARCO", "HOTEL SAN MARCO"),
+        ("RESTORAN SIN BAO", "RESTORAN SIN BAO"),
     ],
 )
 def test_name_ocr_damage_repaired(text: str, expected: str) -> None:
