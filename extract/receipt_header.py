@@ -64,6 +64,8 @@ _SDN_GARBLED_RE = re.compile(
     r"(?<![A-Za-z0-9])(SDN|Sdn)([.,]?\s*)(?!BHD|Bhd)(?=[A-Za-z0-9$]*[BbHhDd8])[A-Za-z0-9$]{3}"
     r"(?![A-Za-z0-9])"
 )
+# "(M)" (Malaysia) before the legal form, its M misread: "AEON CO. (H) BHD".
+_MALAYSIA_MARK_RE = re.compile(r"\((?:H|N|W|IM|RN)\)(?=\s*(?:SDN|Sdn|BHD|Bhd)\b)")
 _AMPERSAND_RE = re.compile(r"(?<=\s)[€£]{1,2}(?=\s)")  # "STATIONERY € BOOKS": "&" misread as a currency sign
 _HONORIFIC_RE = re.compile(r"^(MR|MRS|MS|DR|Mr|Mrs|Ms|Dr),(?=\s*\S)")  # "MR, D.I.Y.": the full stop misread
 
@@ -86,6 +88,7 @@ def repair_name(text: str) -> str:
     )
     text = _SDN_GARBLED_RE.sub(lambda m: m.group(1) + m.group(2) + ("BHD" if m.group(1).isupper() else "Bhd"), text)
     text = _S_B_RE.sub("S/B", text)
+    text = _MALAYSIA_MARK_RE.sub("(M)", text)
     text = _AMPERSAND_RE.sub("&", text)
     text = _HONORIFIC_RE.sub(r"\1.", text.lstrip())
     text = _INITIAL_ONE_RE.sub(r"\1I", text)

@@ -269,6 +269,9 @@ def test_service_charge_is_not_the_change() -> None:
         ("Guardian Health And Beauty Scn Phd", "Guardian Health And Beauty Sdn Bhd"),  # a letter off in each
         ("Guardian Health And Beauty San hd", "Guardian Health And Beauty Sdn Bhd"),
         ("HOTEL SAN MARCO", "HOTEL SAN MARCO"),
+        ("AEON CO. (H) BHD", "AEON CO. (M) BHD"),  # "(M)alaysia" before the legal form
+        ("ENW HARDWARE CENTRE (N) SDN. BHD.", "ENW HARDWARE CENTRE (M) SDN. BHD."),
+        ("SHOP (H) TRADING", "SHOP (H) TRADING"),
         ("RESTORAN SIN BAO", "RESTORAN SIN BAO"),
     ],
 )
