@@ -21,11 +21,12 @@ _TIME_LABELS = {"time", "ora", "zeit", "uhrzeit", "heure", "hora"}
 
 
 def _dates(words: Sequence[Word]) -> list[tuple[str, list[Word]]]:
-    """Dates among the words, but for a time that reads like one ("Time 16.07.00")."""
+    """Dates among the words, but for a time that reads like one ("Time 16.07.00"; not "Entry time 30/04/2017")."""
     found = []
     for value, span in dates_in(words):
         index = next((i for i, w in enumerate(words) if w is span[0]), 0)
-        if index and fold(words[index - 1].text).strip(" :.") in _TIME_LABELS:
+        clock = re.fullmatch(r"\d{1,2}[.:]\d{2}[.:]\d{2}", "".join(w.text for w in span))
+        if clock and index and fold(words[index - 1].text).strip(" :.") in _TIME_LABELS:
             continue
         found.append((value, span))
     return found

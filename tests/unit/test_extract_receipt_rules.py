@@ -199,6 +199,8 @@ def test_unlabelled_date_skips_product_codes_and_future_dates() -> None:
 def test_a_time_under_the_date_label_is_not_the_date() -> None:
     got = values("SHOP SDN BHD", "Doc No 01/02/2018", "CS00038813 Date |", "Cashier ASIFA Time 16.07.00", "TOTAL 9.00")
     assert got["issue_date"] == "2018-02-01"
+    parking = values("AMANO MALAYSIA SDN BHD", "ENTRY TIME 30/04/2017 (SUN) 20:22", "TOTAL 9.00")
+    assert parking["issue_date"] == "2017-04-30"
 
 
 def test_date_glued_to_its_label() -> None:
