@@ -268,7 +268,7 @@ def _rounded(candidates: list[Candidate], hits: Sequence[LabelHit]) -> None:
 def _position_after(hit: LabelHit, candidate: Candidate) -> bool:
     """Whether the label's row comes after the candidate's (rounding is printed under the total)."""
     label = candidate.payload[0] if isinstance(candidate.payload, tuple) else None
-    return label is None or hit.row.index > label.row.index
+    return label is None or (hit.row.page, hit.row.index) > (label.row.page, label.row.index)
 
 
 def _currency(rows: Sequence[Line]) -> ExtractedField | None:
