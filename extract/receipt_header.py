@@ -264,16 +264,20 @@ def _name_lines(rows: Sequence[Line]) -> tuple[list[Line], int] | None:
     return chosen, nxt
 
 
+# A chain's outlet under the town: its number and district ("1181-TMN SRI SINAR", "1558-THN PUSAT KEPONG").
+_OUTLET_RE = re.compile(r"^\d{3,5}\s?-\s?(?:TMN|THN|TNN|TAMAN|BDR|BANDAR|JLN|JALAN)\b", re.IGNORECASE)
+
+
 def _address_goes_on(picked: Sequence[Line], line: Line) -> bool:
     """Once the postcode is printed, only a town/state row still belongs: after a postcode or comma ending
-    the row above, or a row of region names ("SELANGOR DARUL EHSAN", "JOHOR.")."""
+    the row above, or a row of region names ("SELANGOR DARUL EHSAN", "JOHOR.") or a chain's outlet."""
     if not any(_POSTCODE_RE.search(p.text) for p in picked):
         return True
     above = picked[-1].text.rstrip()
     if re.search(r"\d{5}[,.]?$", above) or above.endswith(","):
         return not re.search(r"\d", line.text)
     words = fold(line.text).split()
-    return bool(words) and all(w in REGION_WORDS for w in words)
+    return (bool(words) and all(w in REGION_WORDS for w in words)) or bool(_OUTLET_RE.match(line.text.strip()))
 
 
 def _address_lines(rows: Sequence[Line], start: int) -> list[Line]:
@@ -339,6 +343,7 @@ def repair_address_line(text: str) -> str:
     """An address line as printed: stray marks dropped, "$" inside a word read back as "S" ("$$21/35"),
     misread street abbreviations and "Selangor DE." (Darul Ehsan) restored, words one letter off respelled."""
     text = re.sub(r"(?<=[\w$])\$|\$(?=[\w$])", "S", _STRAY_RE.sub("", text))
+    text = re.sub(r"(?<=\d-)(?:THN|TNN)\b", "TMN", text)  # the outlet's "1558-THN PUSAT KEPONG"
     words = []
     for word in text.split():
         match = re.fullmatch(r"([A-Za-z0-9]{3})([.,]?)", word)

@@ -80,6 +80,15 @@ def test_title_misread_and_a_trade_name_above_do_not_win() -> None:
             ["No 8, Jalan 7/118B, Desa Tun Razak", "56000 Kuala Lumpur, Malaysia", "SUNWAY VELOCITY"],
             "No 8, Jalan 7/118B, Desa Tun Razak 56000 Kuala Lumpur, Malaysia",
         ),
+        # A chain's numbered outlet and its district under the town do (its "TMN" misread as "THN").
+        (
+            ["LOT P.T. 2811, JALAN ANGSA,", "TAMAN BERKELEY", "41150 KLANG, SELANGOR", "1558-THN PUSAT KEPONG"],
+            "LOT P.T. 2811, JALAN ANGSA, TAMAN BERKELEY 41150 KLANG, SELANGOR 1558-TMN PUSAT KEPONG",
+        ),
+        (
+            ["LOT P.T. 2811, JALAN ANGSA,", "TAMAN BERKELEY", "41150 KLANG, SELANGOR", "1132-PJ SS6"],
+            "LOT P.T. 2811, JALAN ANGSA, TAMAN BERKELEY 41150 KLANG, SELANGOR",
+        ),
     ],
 )
 def test_address_ends_after_the_postcode_with_town_and_state(lines: list[str], address: str) -> None:
