@@ -130,10 +130,11 @@ def _subtotal_candidates(rows: Sequence[Line], hits: Sequence[LabelHit]) -> list
     return candidates
 
 
-def _decimal_amount(hit: LabelHit, hits: Sequence[LabelHit]) -> Decimal | None:
-    """The amount printed right of a label, only when read with its decimals ("312" may be "3.12")."""
+def _decimal_amount(hit: LabelHit, hits: Sequence[LabelHit]) -> tuple[Decimal, list[Word]] | None:
+    """The amount printed right of a label and its words, only when read with its decimals ("312" may be
+    "3.12")."""
     found = [(v, w) for v, w in _amounts(value_right(hit, hits)) if re.search(r"[.,]\d{2}$", w[-1].text)]
-    return Decimal(found[-1][0]) if found else None
+    return (Decimal(found[-1][0]), found[-1][1]) if found else None
 
 
 _ADDERS: dict[str, list[str]] = {
@@ -147,9 +148,10 @@ def _added_up(rows: Sequence[Line], hits: Sequence[LabelHit]) -> tuple[Decimal, 
     """The subtotal and what it adds up to with the tax, service charge and rounding printed under it, when a
     subtotal and a tax amount are read; tax "included" in the total or in a summary table is not added."""
     subtotal = next((h for h in hits if h.key == "not_total" and fold(h.label) in ("subtotal", "sub total")), None)
-    value = _decimal_amount(subtotal, hits) if subtotal is not None else None
-    if subtotal is None or value is None:
+    found = _decimal_amount(subtotal, hits) if subtotal is not None else None
+    if subtotal is None or found is None:
         return None
+    value = found[0]
     after = _position(rows, subtotal.row)
     added: dict[str, Decimal] = {}
     # Looked up on their own: as labels of the main lexicon, "GST" would cut "Total Incl. GST: 7.00" short.
@@ -160,7 +162,7 @@ def _added_up(rows: Sequence[Line], hits: Sequence[LabelHit]) -> tuple[Decimal, 
             continue
         amount = _decimal_amount(hit, hits)
         if amount is not None:
-            added[hit.key] = amount
+            added[hit.key] = amount[0]
     if not added.get("tax"):
         return None
     return value, value + sum(added.values())
@@ -256,11 +258,13 @@ def _rounded(candidates: list[Candidate], hits: Sequence[LabelHit]) -> None:
     for hit in hits:
         if hit.key != "not_total" or fold(hit.label) != "rounding" or hit.start > 0:
             continue
-        amount = _decimal_amount(hit, hits)
-        if amount is None or amount == total or abs(amount - total) > _ROUNDING_STEP or amount < 1:
+        found = _decimal_amount(hit, hits)
+        if found is None:
+            continue
+        amount, words = found
+        if amount == total or abs(amount - total) > _ROUNDING_STEP or amount < 1:
             continue
         if _position_after(hit, best):
-            words = _amounts(value_right(hit, hits))[-1][1]
             candidates.append(Candidate(f"{amount:.2f}", best.score + 0.3, (hit, words)))
             return
 

@@ -21,46 +21,31 @@ def values(*lines: str) -> dict[str, str]:
     return {name: str(field.value) for name, field in extract_receipt([slip(*lines)]).items()}
 
 
-def test_misread_legal_form_and_registration_number_after_the_name() -> None:
-    got = values(
-        "tan woon yann",  # a handwritten note above the print
-        "99 SPEED MART $/B (519537-X)",
-        "LOT P.T. 2811, JALAN ANGSA,",
-        "TAMAN BERKELEY",
-        "41150 KLANG, SELANGOR",
-        "GST ID. NO : 000181747712",
-        "TAX INVOICE",
-    )
-    assert got["supplier_name"] == "99 SPEED MART S/B"
-    assert got["supplier_address"] == "LOT P.T. 2811, JALAN ANGSA, TAMAN BERKELEY 41150 KLANG, SELANGOR"
-
-
-def test_legal_name_beats_the_trade_name_and_ids_before_the_street_are_skipped() -> None:
-    got = values(
-        "KIKU JAPANESE RESTAURANT",
-        "TK DIVISION KITCHEN SON BHD",
-        "1202152-P",
-        "GST REG NO: 001335787520",
-        "19-1, JALAN MALINJA 2, TAMAN BUNGA RAYA,",
-        "53100 SETAPAK, KUALA LUMPUR.",
-        "TEL. 03-4161 8936",
-    )
-    assert got["supplier_name"] == "TK DIVISION KITCHEN SDN BHD"
-    assert got["supplier_address"] == "19-1, JALAN MALINJA 2, TAMAN BUNGA RAYA, 53100 SETAPAK, KUALA LUMPUR."
-
-
-def test_title_misread_and_a_trade_name_above_do_not_win() -> None:
-    got = values(
-        "TAK INYOICE",
-        "AA PHARMACY",
-        "SUBANG HEALTHCARE SIN BHD",
-        "1118258-K",
-        "B-8, JALAN SS15/4D,",
-        "47500 SUBANG JAYA, SELANGOR",
-        "TEL: 03-56127718",
-    )
-    assert got["supplier_name"] == "SUBANG HEALTHCARE SDN BHD"
-    assert got["supplier_address"] == "B-8, JALAN SS15/4D, 47500 SUBANG JAYA, SELANGOR"
+@pytest.mark.parametrize(
+    ("lines", "name", "address"),
+    [
+        # A misread legal form and the registration number after the name; a handwritten note above the print.
+        (["tan woon yann", "99 SPEED MART $/B (519537-X)", "LOT P.T. 2811, JALAN ANGSA,", "TAMAN BERKELEY",
+          "41150 KLANG, SELANGOR", "GST ID. NO : 000181747712", "TAX INVOICE"],
+         "99 SPEED MART S/B", "LOT P.T. 2811, JALAN ANGSA, TAMAN BERKELEY 41150 KLANG, SELANGOR"),
+        # The legal name beats the trade name; ids before the street are skipped.
+        (["KIKU JAPANESE RESTAURANT", "TK DIVISION KITCHEN SON BHD", "1202152-P", "GST REG NO: 001335787520",
+          "19-1, JALAN MALINJA 2, TAMAN BUNGA RAYA,", "53100 SETAPAK, KUALA LUMPUR.", "TEL. 03-4161 8936"],
+         "TK DIVISION KITCHEN SDN BHD", "19-1, JALAN MALINJA 2, TAMAN BUNGA RAYA, 53100 SETAPAK, KUALA LUMPUR."),
+        # A misread title and a trade name above do not win.
+        (["TAK INYOICE", "AA PHARMACY", "SUBANG HEALTHCARE SIN BHD", "1118258-K", "B-8, JALAN SS15/4D,",
+          "47500 SUBANG JAYA, SELANGOR", "TEL: 03-56127718"],
+         "SUBANG HEALTHCARE SDN BHD", "B-8, JALAN SS15/4D, 47500 SUBANG JAYA, SELANGOR"),
+        # "TAMAN" in the name reads as an address, "8HD" is BHD misread: still the name.
+        (["BOOK TA .K (TAMAN DAYA) SDN 8HD", "789417-W", "NO.53 55,57 & 59, JALAN SAGU 18,", "TAMAN DAYA,",
+          "81100 JOHOR BAHRU,", "JOHOR.", "Document No : TD01167104"],
+         "BOOK TA .K (TAMAN DAYA) SDN BHD", "NO. 53 55,57 & 59, JALAN SAGU 18, TAMAN DAYA, 81100 JOHOR BAHRU, JOHOR."),
+    ],
+)  # fmt: skip
+def test_header_name_and_address(lines: list[str], name: str, address: str) -> None:
+    got = values(*lines)
+    assert got["supplier_name"] == name
+    assert got["supplier_address"] == address
 
 
 @pytest.mark.parametrize(
@@ -95,20 +80,6 @@ def test_address_ends_after_the_postcode_with_town_and_state(lines: list[str], a
     got = values("LIGHTROOM GALLERY SDN BHD", "(CO. NO. 113825-W)", *lines, "TEL : 03-9201 6281")
     assert got["supplier_name"] == "LIGHTROOM GALLERY SDN BHD"
     assert got["supplier_address"] == address
-
-
-def test_misread_legal_form_makes_a_name_with_a_district_in_it_a_name() -> None:
-    got = values(
-        "BOOK TA .K (TAMAN DAYA) SDN 8HD",  # "TAMAN" reads as an address, "8HD" is BHD misread
-        "789417-W",
-        "NO.53 55,57 & 59, JALAN SAGU 18,",
-        "TAMAN DAYA,",
-        "81100 JOHOR BAHRU,",
-        "JOHOR.",
-        "Document No : TD01167104",
-    )
-    assert got["supplier_name"] == "BOOK TA .K (TAMAN DAYA) SDN BHD"
-    assert got["supplier_address"] == "NO. 53 55,57 & 59, JALAN SAGU 18, TAMAN DAYA, 81100 JOHOR BAHRU, JOHOR."
 
 
 def test_a_smudge_and_a_number_above_the_name_do_not_end_the_header() -> None:
