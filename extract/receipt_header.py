@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from rapidfuzz.distance import Levenshtein
 
-from core.document import ExtractedField, PageWords
+from core.document import ExtractedField, PageWords, Word
 from extract.fields import dates_in, label_evidence, make_field, mean_confidence
 from extract.layout import Line, find_labels, group_lines
 from extract.lexicon import (
@@ -113,6 +113,36 @@ def _respell_sdn_bhd(text: str) -> str:
         return text
     legal = "SDN BHD" if text[found.start()].isupper() and second[-1:].isupper() else "Sdn Bhd"
     return text[: found.start()] + legal[:3] + gap + legal[4:] + dot
+
+
+_LETTER_RUN_RE = re.compile(r"[^\W\d_]+")
+
+
+def respell_from_body(name: str, name_words: Sequence[Word], page: PageWords) -> str:
+    """A name word printed again, one letter different, at least twice elsewhere on the receipt and never as
+    the header reads it, is respelled as the body prints it: a shop's name is set in a large or stylised type
+    that OCR misreads more often than the small print below ("SANYO STATIONERY" over "Owned by SANYU SUPPLY"
+    and "facebook: Sanyu.Stationery")."""
+    in_name = {id(w) for w in name_words}
+    body: dict[str, int] = {}
+    for word in page.words:
+        if id(word) not in in_name:
+            # Only capitalised runs: a name is printed with a capital, and "At buardian" is the capital misread.
+            for run in _LETTER_RUN_RE.findall(word.text):
+                if run[0].isupper():
+                    body[run.casefold()] = body.get(run.casefold(), 0) + 1
+
+    def respell(match: re.Match[str]) -> str:
+        word = match.group(0)
+        key = word.casefold()
+        if len(key) < 4 or key in body:
+            return word
+        near = [b for b, n in body.items() if n >= 2 and len(b) == len(key) and _edits(b, key) == 1]
+        if len(near) != 1:
+            return word
+        return near[0].upper() if word.isupper() else near[0].capitalize() if word[0].isupper() else near[0]
+
+    return _LETTER_RUN_RE.sub(respell, name)
 
 
 def _fold_keep_length(text: str) -> str:
@@ -337,6 +367,16 @@ def respell_address_word(word: str) -> str:
 # Malaysian address abbreviations with a letter misread ("THN" for "TMN", "BIK" for "BLK"; "JIN" is also a name).
 _ABBREVIATION_MISREADS = {"thn": "tmn", "tnn": "tmn", "bik": "blk", "b1k": "blk"}
 _STATE_DE_RE = re.compile(r"(?<![A-Za-z])(Selangor|SELANGOR)(\s+)(?:DE|D\s?E)(?![A-Za-z])\.?")
+# A floor's ordinal with its digit read as a letter ("SRD FLR", "IST FLOOR"), and "FLA" for FLR after one.
+_ORDINAL_MISREADS = {"ist": "1st", "lst": "1st", "srd": "3rd", "sth": "5th"}
+_FLOOR_ORDINAL_RE = re.compile(r"(?<![\w.])(IST|lST|Ist|SRD|Srd|STH|Sth)(?=\s+(?:FL|FLR|FLA|FLOOR|LEVEL)\b)",
+                               re.IGNORECASE)
+_FLOOR_FLA_RE = re.compile(r"(?<=\d(?:ST|ND|RD|TH) )FLA\b")
+
+
+def _ordinal_as_printed(match: re.Match[str]) -> str:
+    ordinal = _ORDINAL_MISREADS[match.group(1).lower()]
+    return ordinal.upper() if match.group(1)[1:].isupper() else ordinal
 
 
 def repair_address_line(text: str) -> str:
@@ -344,6 +384,8 @@ def repair_address_line(text: str) -> str:
     misread street abbreviations and "Selangor DE." (Darul Ehsan) restored, words one letter off respelled."""
     text = re.sub(r"(?<=[\w$])\$|\$(?=[\w$])", "S", _STRAY_RE.sub("", text))
     text = re.sub(r"(?<=\d-)(?:THN|TNN)\b", "TMN", text)  # the outlet's "1558-THN PUSAT KEPONG"
+    text = _FLOOR_ORDINAL_RE.sub(_ordinal_as_printed, text)
+    text = _FLOOR_FLA_RE.sub("FLR", text)
     words = []
     for word in text.split():
         match = re.fullmatch(r"([A-Za-z0-9]{3})([.,]?)", word)
@@ -386,6 +428,7 @@ def header_fields(page: PageWords) -> list[ExtractedField]:
     name_lines, after = found
     words = [w for line in name_lines for w in line.words]
     value = repair_name(" ".join(line.text.strip() for line in name_lines)) or name_lines[0].text
+    value = respell_from_body(value, words, page)
     legal = bool(_LEGAL_RE.search(_fold_keep_length(value)))
     fields = [make_field("supplier_name", value, words, label_evidence(None, words, pattern=0.8 if legal else 0.5))]
     address = _address_lines(rows, after)

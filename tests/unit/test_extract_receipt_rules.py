@@ -106,6 +106,26 @@ def test_registration_number_with_a_misread_dash_is_not_the_address() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("body", "name"),
+    [
+        # The small print spells the name twice with one letter different: the stylised header was misread.
+        (["Owned By :", "SANYU SUPPLY SDN BHD (1135772-K)", "Follow us in Facebook: Sanyu.Stationery"],
+         "SANYU STATIONERY SHOP"),
+        # Once is not enough evidence.
+        (["Owned By :", "SANYU SUPPLY SDN BHD (1135772-K)"], "SANYO STATIONERY SHOP"),
+        # The header's own spelling printed again below settles it.
+        (["SANYU SUPPLY SDN BHD", "Sanyu.Stationery", "SANYO SERVICE CENTRE"], "SANYO STATIONERY SHOP"),
+        # Lower-case runs are a misread capital ("At buardian"), not the name in print.
+        (["At sanyu", "sanyu brand products"], "SANYO STATIONERY SHOP"),
+    ],
+)  # fmt: skip
+def test_name_respelled_from_the_small_print(body: list[str], name: str) -> None:
+    header = ["SANYO STATIONERY SHOP", "NO. 31G&33G, JALAN SETIA INDAH X ,U13/X", "40170 SETIA ALAM",
+              "Tel: +603-3362 4137", "TAX INVOICE"]
+    assert values(*header, *body)["supplier_name"] == name
+
+
 def test_name_in_two_ocr_blocks_on_one_row_is_joined() -> None:
     rows = [
         (40, [(40, "GARDENIA BAKERIES")]),
@@ -271,6 +291,9 @@ def test_name_ocr_damage_repaired(text: str, expected: str) -> None:
         ("KLANG SELANGOR D.E, MALAYSIA", "KLANG SELANGOR D.E, MALAYSIA"),
         ("SELANGOR DENGKIL", "SELANGOR DENGKIL"),
         ("23, Jin Burung Jentayu", "23, Jin Burung Jentayu"),  # "Jin" may be printed so: not respelled
+        ("SRD FLA, AEON TAMAN MALURI SC", "3RD FLR, AEON TAMAN MALURI SC"),  # a floor's ordinal misread
+        ("Ist Floor, Wisma Lim", "1st Floor, Wisma Lim"),
+        ("SRD AVENUE", "SRD AVENUE"),  # no floor after it: left alone
     ],
 )
 def test_address_line_ocr_damage_repaired(line: str, expected: str) -> None:
