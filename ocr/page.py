@@ -14,9 +14,10 @@ import numpy as np
 from core.document import PageWords
 from ocr.cleanup import CleanedPage, clean_page
 from ocr.engine import OcrTimeout, PageResult, recognise, recognise_pages
-from ocr.images import glyph_size, rotate_quadrant
+from ocr.images import glyph_size, rotate_quadrant, text_height
 from ocr.orientation import CROP_DECIDED, ocr_updown
 from ocr.params import CleanupParams
+from ocr.recover import read_skipped
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]{3,}")
 
@@ -113,7 +114,26 @@ def _finish(
     words = first.words
     if cleanup.orientation and cleanup.updown == "after_ocr":
         cleaned, words = _settle_updown(cleaned, words, cleanup, partial(read, page=words.page))
+    if cleanup.recover_skipped:
+        read_block = partial(read, page=words.page, psm=6, languages=cleanup.recover_languages)
+        words = _recover_skipped(cleaned, words, cleanup, read_block)
     return PageReading(cleaned.review_image, words, cleaned.info)
+
+
+def _recover_skipped(
+    cleaned: CleanedPage, words: PageWords, cleanup: CleanupParams, read_block: Callable[[np.ndarray], PageWords]
+) -> PageWords:
+    text_px = cleanup.target_text_px if cleanup.resolution else text_height(cleaned.ocr_image)
+    if text_px is None:
+        return words
+    try:
+        recovered, regions = read_skipped(cleaned.ocr_image, words, text_px, read_block, cleanup.recover_min_glyphs)
+    except OcrTimeout:
+        cleaned.info["skipped_text"] = "timed out"  # the first reading stands
+        return words
+    if regions:
+        cleaned.info["skipped_text_regions"] = regions
+    return recovered
 
 
 def _settle_updown(
