@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -134,10 +135,19 @@ def _ocr_through_pipeline(runtime: Any, path: Path, pipeline: str) -> list[PageW
         return load_page_words(session, result.document_id)
 
 
+@functools.cache
+def _ocr_version(pipeline: str) -> str:
+    """What the cached words depend on besides the file: the pipeline's page and OCR settings and the code of
+    the stages that make them. A change to either re-runs OCR instead of scoring stale words."""
+    digest = hashlib.sha256(json.dumps(_ocr_only_pipelines()["pipelines"].get(pipeline), sort_keys=True).encode())
+    for source in sorted([*(REPO / "ocr").glob("*.py"), *(REPO / "ingest").glob("*.py")]):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _cache_path(path: Path, pipeline: str) -> Path:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    # OCR settings live in pipelines.yaml: the ocr params are part of the key so a change re-runs OCR.
-    return CACHE_DIR / "ocr" / f"{digest[:32]}-{pipeline}.json"
+    return CACHE_DIR / "ocr" / f"{digest[:32]}-{pipeline}-{_ocr_version(pipeline)}.json"
 
 
 def ocr_words(paths: Sequence[Path], *, pipeline: str = "auto", jobs: int | None = None) -> list[list[PageWords]]:
