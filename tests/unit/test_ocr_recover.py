@@ -57,7 +57,7 @@ def test_a_skipped_column_is_read_again_where_it_is_printed() -> None:
 
 
 def test_a_word_cut_short_is_widened_and_replaced() -> None:
-    image, boxes = _receipt()
+    image, _ = _receipt()
     first = _first_reading(image)
     cut = []
     for word in first.words:
