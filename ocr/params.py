@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# Tesseract language codes joined by "+" ("ita+eng"): a pipeline cannot pass anything else to it.
+LANGUAGES_PATTERN = r"^[a-z_]{3,}(\+[a-z_]{3,})*$"
+
 
 class CleanupParams(BaseModel):
     """Each cleanup step can be switched off or tuned; sizes are pixels after resolution normalisation."""
@@ -57,7 +60,7 @@ class CleanupParams(BaseModel):
     # (a narrow receipt on a big blank scan can fool the line profile).
     vertical_sure_strength: float = Field(3.0, ge=1)
     osd_min_confidence: float = Field(3.0, ge=0)
-    orientation_languages: str = "eng"
+    orientation_languages: str = Field("eng", pattern=LANGUAGES_PATTERN)
 
     # Tesseract's layout analysis sometimes leaves a column out (the amounts of a receipt, cut after their
     # first digits). Letter-sized ink no word covers, in runs of at least recover_min_glyphs, is read
@@ -66,7 +69,7 @@ class CleanupParams(BaseModel):
     # Tesseract loads costs about 0.1-0.2 s per run, more than reading the crops.
     recover_skipped: bool = True
     recover_min_glyphs: int = Field(2, ge=1)
-    recover_languages: str = "eng"
+    recover_languages: str = Field("eng", pattern=LANGUAGES_PATTERN)
 
     deskew: bool = True
     max_skew_deg: float = Field(15.0, gt=0, le=45)

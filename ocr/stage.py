@@ -20,7 +20,7 @@ from ingest.pages import encode_png, page_image_key, raw_page_key
 from ingest.sniff import PDF
 from ocr.images import decode_grey, encode_jpeg
 from ocr.page import PageReading, read_pages
-from ocr.params import CleanupParams
+from ocr.params import LANGUAGES_PATTERN, CleanupParams
 from ocr.textlayer import read_text_layer
 from storage.models import Document, Page, WordRow
 
@@ -28,7 +28,7 @@ from storage.models import Document, Page, WordRow
 class OcrParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    languages: str = Field("ita+eng", pattern=r"^[a-z_]{3,}(\+[a-z_]{3,})*$")
+    languages: str = Field("ita+eng", pattern=LANGUAGES_PATTERN)
     psm: int = Field(3, ge=0, le=13)
     page_timeout: float = Field(120.0, gt=0)
     # Also read white-on-black lines (Tesseract's tessedit_do_invert): rare on scans, costs time.

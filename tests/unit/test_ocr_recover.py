@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
+from pydantic import ValidationError
 
 from core.document import PageWords
 from ocr.engine import recognise
@@ -123,3 +124,10 @@ def test_a_word_between_two_left_over_runs_is_read_once() -> None:
     recovered, _ = read_skipped(image, replace(first, words=kept), TEXT_PX, read_block)
     texts = [w.text for w in recovered.words]
     assert texts.count("40.35") == 1 and "0.3" not in texts
+
+
+@pytest.mark.parametrize("languages", ["eng; rm -rf /", "-l", "eng+", ""])
+def test_recovery_languages_are_tesseract_codes(languages: str) -> None:
+    with pytest.raises(ValidationError):
+        CleanupParams(recover_languages=languages)
+    assert CleanupParams(recover_languages="ita+eng").recover_languages == "ita+eng"
