@@ -8,10 +8,8 @@ from dataclasses import replace
 import cv2
 import numpy as np
 
-from core.document import PageWords, Word
+from core.document import BBox, PageWords, Word, union_bbox
 from ocr.images import ink_mask
-
-Box = tuple[int, int, int, int]  # x0, y0, x1, y1
 
 
 def _glyphs_left_over(image: np.ndarray, words: PageWords, text_px: float) -> np.ndarray:
@@ -28,14 +26,14 @@ def _glyphs_left_over(image: np.ndarray, words: PageWords, text_px: float) -> np
     return keep[labels].astype(np.uint8)
 
 
-def _same_line(a: Box, b: Box) -> bool:
+def _same_line(a: BBox, b: BBox) -> bool:
     overlap = min(a[3], b[3]) - max(a[1], b[1])
     return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1])
 
 
 def skipped_regions(image: np.ndarray, words: PageWords, text_px: float, min_glyphs: int = 2
-                    ) -> list[tuple[Box, list[int]]]:
-    """Boxes of left-over text, each widened to the words it continues on its line ("13" read, ".76" not),
+                    ) -> list[tuple[BBox, list[int]]]:
+    """BBoxes of left-over text, each widened to the words it continues on its line ("13" read, ".76" not),
     with the indexes of those words; a region needs ``min_glyphs`` letter-sized blobs."""
     glyphs = _glyphs_left_over(image, words, text_px)
     gap = max(3, round(text_px))
@@ -47,40 +45,36 @@ def skipped_regions(image: np.ndarray, words: PageWords, text_px: float, min_gly
     _, _, _, centres = cv2.connectedComponentsWithStats(glyphs, connectivity=8)
     cx, cy = np.round(centres[1:]).astype(int).T
     glyph_counts = np.bincount(labels[cy, cx], minlength=count)
-    regions: list[tuple[Box, list[int]]] = []
+    regions: list[tuple[BBox, list[int]]] = []
     for index in range(1, count):
         if glyph_counts[index] < min_glyphs:
             continue
         x, y, w, h = (int(v) for v in stats[index, :4])
-        box: Box = (x, y, x + w, y + h)
+        box: BBox = (x, y, x + w, y + h)
         taken = [
             i for i, word in enumerate(words.words)
             if _same_line(box, word.bbox) and word.bbox[0] - gap <= box[2] and box[0] <= word.bbox[2] + gap
         ]
         for i in taken:
-            box = _union(box, words.words[i].bbox)
+            box = union_bbox([box, words.words[i].bbox])
         regions.append((box, taken))
     return _merged(regions)
 
 
-def _union(a: Box, b: Box) -> Box:
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
-
-
-def _overlap(a: Box, b: Box) -> bool:
+def _overlap(a: BBox, b: BBox) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
 
-def _merged(regions: list[tuple[Box, list[int]]]) -> list[tuple[Box, list[int]]]:
+def _merged(regions: list[tuple[BBox, list[int]]]) -> list[tuple[BBox, list[int]]]:
     """Regions that widened over the same word, or now overlap, become one: no word is read twice."""
-    out: list[tuple[Box, list[int]]] = []
+    out: list[tuple[BBox, list[int]]] = []
     for box, taken in regions:
         merged = True
         while merged:
             merged = False
             for k, (other, other_taken) in enumerate(out):
                 if _overlap(box, other) or set(taken) & set(other_taken):
-                    box, taken = _union(box, other), sorted(set(taken) | set(other_taken))
+                    box, taken = union_bbox([box, other]), sorted(set(taken) | set(other_taken))
                     del out[k]
                     merged = True
                     break
@@ -105,7 +99,7 @@ def read_skipped(
     width = max(b[2] - b[0] for b, _ in regions) + 2 * margin
     height = sum(b[3] - b[1] + 2 * margin for b, _ in regions) + gap * (len(regions) - 1)
     strip = np.full((height, width), 255, np.uint8)
-    slots: list[tuple[int, int, Box]] = []  # strip rows [top, bottom) and the page box they show
+    slots: list[tuple[int, int, BBox]] = []  # strip rows [top, bottom) and the page box they show
     top = 0
     for box, _ in regions:
         x0, y0, x1, y1 = box
