@@ -30,7 +30,12 @@ def wait_for_records(runtime: Runtime, document_ids: list[str], timeout: float =
     while time.monotonic() < deadline:
         with runtime.db.session() as session:
             records = session.scalars(select(Record).where(Record.document_id.in_(document_ids))).all()
-            if records and all(r.status != "processing" for r in records):
+            # The route stage commits the record's status a moment before its own run is marked done.
+            routed = set(session.scalars(select(StageRun.document_id).where(
+                StageRun.document_id.in_(document_ids), StageRun.stage == "route", StageRun.status == "done")))
+            settled = [r for r in records
+                       if r.status == "failed" or (r.status != "processing" and r.document_id in routed)]
+            if records and len(settled) == len(records):
                 return list(records)
         time.sleep(0.5)
     raise AssertionError(f"documents still processing after {timeout} s")
