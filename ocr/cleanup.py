@@ -184,6 +184,24 @@ def speck_mask(ink: np.ndarray, max_area: int) -> np.ndarray:
     return mask
 
 
+def faint_marks(grey: np.ndarray, specks: np.ndarray, min_area: int, max_area: int) -> np.ndarray:
+    """The specks that are the dark core of a faint mark: a comma or full stop printed lightly is a speck in the
+    ink mask, but at a lighter threshold a blob of ``min_area`` to ``max_area`` pixels; dust is smaller, and noise
+    near letters joins them into bigger blobs."""
+    found = cv2.findNonZero(specks.view(np.uint8))
+    if found is None:
+        return specks
+    otsu, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    light = (grey < (otsu + 255) / 2).view(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
+    xs, ys = found.reshape(-1, 2).T
+    area = stats[labels[ys, xs], cv2.CC_STAT_AREA]
+    marks = (area >= min_area) & (area <= max_area)
+    out = np.zeros(specks.shape, bool)
+    out[ys[marks], xs[marks]] = True
+    return out
+
+
 def remove_speckles(binary: np.ndarray, max_area: int) -> tuple[np.ndarray, np.ndarray]:
     """Drop ink specks of at most ``max_area`` pixels from a binary image (ink 0); also returns where they were."""
     specks = speck_mask((binary == 0).astype(np.uint8), max_area)
@@ -298,6 +316,9 @@ def clean_page(image: np.ndarray, params: CleanupParams, *, dpi: float | None = 
         else:
             # Without binarisation a global Otsu mask stands in for the binary image.
             specks = speck_mask(ink_mask(grey), params.speckle_max_area)
+            if params.speckle_keep_marks:
+                specks &= ~faint_marks(grey, specks, params.speckle_mark_min_area,
+                                                params.speckle_mark_max_area)
         grey = grey.copy()
         grey[specks] = 255
         if not params.binarise:

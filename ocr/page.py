@@ -17,6 +17,7 @@ from ocr.engine import OcrTimeout, PageResult, recognise, recognise_pages
 from ocr.images import glyph_size, rotate_quadrant, text_height
 from ocr.orientation import CROP_DECIDED, ocr_updown
 from ocr.params import CleanupParams
+from ocr.punctuation import restore_line_end_marks
 from ocr.recover import read_skipped
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]{3,}")
@@ -117,6 +118,8 @@ def _finish(
     if cleanup.recover_skipped:
         read_block = partial(read, page=words.page, psm=6, languages=cleanup.recover_languages)
         words = _recover_skipped(cleaned, words, cleanup, read_block)
+    if cleanup.restore_line_end_marks:
+        words = _restore_line_end_marks(cleaned, words, cleanup)
     return PageReading(cleaned.review_image, words, cleaned.info)
 
 
@@ -134,6 +137,16 @@ def _recover_skipped(
     if regions:
         cleaned.info["skipped_text_regions"] = regions
     return recovered
+
+
+def _restore_line_end_marks(cleaned: CleanedPage, words: PageWords, cleanup: CleanupParams) -> PageWords:
+    text_px = cleanup.target_text_px if cleanup.resolution else text_height(cleaned.ocr_image)
+    if text_px is None:
+        return words
+    restored, count = restore_line_end_marks(cleaned.ocr_image, words, text_px)
+    if count:
+        cleaned.info["line_end_marks_restored"] = count
+    return restored
 
 
 def _settle_updown(
