@@ -215,6 +215,8 @@ RECEIPT_TOTAL_LABELS: dict[str, float] = {
     "final total": 1.0, "nett total": 0.95, "net total": 0.9, "total payable": 0.95, "amount due": 0.9,
     "total due": 0.9, "total incl": 0.95, "total inclusive": 0.95, "total sales inclusive": 0.95,
     "total sales incl": 0.95, "total including": 0.95, "total including gst": 0.95,
+    # "TOTAL (GST INCL)": longer than the "total gst" that names the tax, so it wins the overlap.
+    "total gst incl": 0.95, "total gst inclusive": 0.95, "total incl gst": 0.95, "total inc gst": 0.95,
     "total sales": 0.8, "total amount": 0.9, "total": 0.85, "total rm": 0.85,
     "balance due": 0.85, "due": 0.8, "to pay": 0.8, "amount": 0.5, "net amount": 0.7,
     "totale": 0.9, "totale complessivo": 1.0, "totale euro": 0.95, "importo pagato": 0.8,

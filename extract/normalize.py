@@ -167,6 +167,8 @@ def _year(text: str) -> int:
     year = int(text)
     if len(text) == 2:
         year += 2000 if year < 70 else 1900
+    elif re.fullmatch(r"2[35689]\d\d", text):
+        year = 2000 + year % 100  # "2617", "2818": a 0 read as a round digit; no paper is dated after 2099
     return year
 
 

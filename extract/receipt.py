@@ -61,7 +61,8 @@ def _excluded(hit: LabelHit) -> bool:
         hit.start > start + 1
         or hit.row.text.lstrip().startswith("(")
         or bool(re.search(r"\b(?:gst|tax|vat|incl|included)\b", before))
-        or any(rest.startswith(fold(label)) for label in RECEIPT_NOT_TOTAL)
+        # "TOTAL QTY" is not a total, but "TOTAL (GST INCL)" is, though it starts as "total gst" does.
+        or any(rest.startswith(fold(label)) and len(fold(label)) > len(hit.label) for label in RECEIPT_NOT_TOTAL)
     )
 
 

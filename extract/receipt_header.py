@@ -53,7 +53,7 @@ _ID_LABEL_RE = re.compile(r"\b(?:co|company|roc|reg|business|br|gst|sst|tax)\b.*
 _ID_LABEL_START_RE = re.compile(r"^(?:co|company|roc|business|br)\b.{0,12}\b(?:no|reg|regn)\b")
 _TRAILING_ID_RE = re.compile(r"\s*(?:\([^()]*\d{4,}[^()]*\)|\b[A-Z]{0,3}\d{4,}\s?-?\s?[A-Z]\b.*)\s*$")
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[A-Za-z]{2,}")  # not "Jalan@elabur", a P misread as "@"
-_STRAY_RE = re.compile(r"[“”„«»|_~]")
+_STRAY_RE = re.compile(r"[“”„«»|_~]|(?<=\s)=(?=\s)")  # a lone "=" is a speck or a rule, never text
 
 # Real OCR misreads the letters of a Malaysian legal form: "SON BHD", "SDN 3HD", "$/B".
 _SDN_BHD_RE = re.compile(r"(?<![A-Za-z0-9])[S5$][DOUI0][NM]([.,]?\s*)[B83][HN][DO0](?![A-Za-z0-9])", re.IGNORECASE)
@@ -67,6 +67,7 @@ _SDN_GARBLED_RE = re.compile(
 # "(M)" (Malaysia) before the legal form, its M misread: "AEON CO. (H) BHD".
 _MALAYSIA_MARK_RE = re.compile(r"\((?:H|N|W|IM|RN)\)(?=\s*(?:SDN|Sdn|BHD|Bhd)\b)")
 _AMPERSAND_RE = re.compile(r"(?<=\s)[€£]{1,2}(?=\s)")  # "STATIONERY € BOOKS": "&" misread as a currency sign
+_CLOSING_L_RE = re.compile(r"(?<=[a-z])\](?=\s|$)")  # "BHPetro]": a word's final l read as a bracket
 _HONORIFIC_RE = re.compile(r"^(MR|MRS|MS|DR|Mr|Mrs|Ms|Dr),(?=\s*\S)")  # "MR, D.I.Y.": the full stop misread
 
 
@@ -77,7 +78,7 @@ def _folded(line: Line) -> str:
 def repair_name(text: str) -> str:
     """A shop name as printed: legal-form letters the OCR misread, stray quote marks and a registration
     number printed after the name dropped."""
-    text = _STRAY_RE.sub("", text.replace("’", "'").replace("‘", "'"))
+    text = re.sub(r"\s{2,}", " ", _STRAY_RE.sub("", text.replace("’", "'").replace("‘", "'")))
     text = _SDN_BHD_RE.sub(
         lambda m: (
             ("SDN" if m.group(0)[:3].isupper() else "Sdn")
@@ -92,6 +93,7 @@ def repair_name(text: str) -> str:
     text = _AMPERSAND_RE.sub("&", text)
     text = _HONORIFIC_RE.sub(r"\1.", text.lstrip())
     text = _INITIAL_ONE_RE.sub(r"\1I", text)
+    text = _CLOSING_L_RE.sub("l", text)
     legal = list(_LEGAL_RE.finditer(_fold_keep_length(text)))
     if legal and re.search(r"[\d(]", text[legal[-1].end() :]):
         text = text[: legal[-1].end()]  # after "SDN BHD" comes the registration number, not the name

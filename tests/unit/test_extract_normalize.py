@@ -87,6 +87,8 @@ def test_dates_other_months_and_languages() -> None:
     assert normalize_date("04/21/2025") == "2025-04-21"  # only the month-first reading is a date
     assert normalize_date("Date:D2/02/17 19:46") == "2017-02-02"  # D read for 0
     assert normalize_date("SKU D2/02") is None
+    assert normalize_date("30/07/2617") == "2017-07-30"  # the year's 0 read as a 6
+    assert normalize_date("30/07/2099") == "2099-07-30"
 
 
 @pytest.mark.parametrize("raw", ["31/02/2025", "no date here", "12/3-32", "10/120"])

@@ -185,6 +185,10 @@ def test_address_words_one_letter_off_are_respelled(word: str, expected: str) ->
         (["SUBTOTAL: 43.90", "GST Summary Amount (RM) 2.48", "CASH 100.00", "CASH CHANGE 56.10"], "43.90"),
         # Nothing but the cash line: what was handed over is the amount paid.
         (["ITEM QTY PRICE", "Cash RM51.30"], "51.30"),
+        # "TOTAL (GST INCL)" starts as "total gst" (the tax) does, but is the total; the cash line is rounded.
+        (["SUBTOTAL 3", "TOTAL (GST INCL) 38.37", "CASH 40.35", "ROUNDING ADJUSTMENTS 0.02-", "CHANGE DUE 2.00"],
+         "38.37"),
+        (["TOTAL GST 2.17", "TOTAL 38.37"], "38.37"),
     ],
 )
 def test_total_as_real_ocr_prints_it(lines: list[str], total: str | None) -> None:
@@ -275,6 +279,8 @@ def test_service_charge_is_not_the_change() -> None:
         ("ENW HARDWARE CENTRE (N) SDN. BHD.", "ENW HARDWARE CENTRE (M) SDN. BHD."),
         ("SHOP (H) TRADING", "SHOP (H) TRADING"),
         ("RESTORAN SIN BAO", "RESTORAN SIN BAO"),
+        ("BHPetro] Subang Airport", "BHPetrol Subang Airport"),  # a final l read as a bracket
+        ("SHOP [KL] TRADING", "SHOP [KL] TRADING"),
     ],
 )
 def test_name_ocr_damage_repaired(text: str, expected: str) -> None:
@@ -294,6 +300,7 @@ def test_name_ocr_damage_repaired(text: str, expected: str) -> None:
         ("SRD FLA, AEON TAMAN MALURI SC", "3RD FLR, AEON TAMAN MALURI SC"),  # a floor's ordinal misread
         ("Ist Floor, Wisma Lim", "1st Floor, Wisma Lim"),
         ("SRD AVENUE", "SRD AVENUE"),  # no floor after it: left alone
+        ("BANDAR PUTERI = 47100 PUCHONG", "BANDAR PUTERI 47100 PUCHONG"),  # a lone "=" is a speck
     ],
 )
 def test_address_line_ocr_damage_repaired(line: str, expected: str) -> None:
