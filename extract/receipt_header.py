@@ -35,6 +35,7 @@ _TRADE_RE = re.compile(r"(?<![a-z0-9])(?:" + _alternation([*COMPANY_SUFFIXES, *R
 _STOP_RE = re.compile(r"^(?:" + _alternation(ADDRESS_STOPS) + r")\b")
 _TITLES = {"title": RECEIPT_TITLE_WORDS}
 _POSTCODE_RE = re.compile(r"(?<![\d-])\d{5}(?![\d-])")
+_LOT_NUMBER_RE = re.compile(r"\b(?:LOT|PT|PTD|NO|PLOT)[.:]?\s*\d{5}\b", re.IGNORECASE)  # "PT 33122": not a postcode
 _PHONE_RE = re.compile(r"\d{2,4}[\s-]?\d{3,4}[\s-]?\d{3,4}")
 _ADDRESS_WORDS = re.compile(
     r"(?<![a-z])(?:no|lot|unit|blk|block|floor|flr|level|ground|gnd|jalan|jln|lorong|lrg|lebuh|persiaran|"
@@ -303,13 +304,15 @@ _OUTLET_RE = re.compile(r"^\d{3,5}\s?-\s?(?:TMN|THN|TNN|TAMAN|BDR|BANDAR|JLN|JAL
 def _address_goes_on(picked: Sequence[Line], line: Line) -> bool:
     """Once the postcode is printed, only a town/state row still belongs: after a postcode or comma ending
     the row above, or a row of region names ("SELANGOR DARUL EHSAN", "JOHOR.") or a chain's outlet."""
-    if not any(_POSTCODE_RE.search(p.text) for p in picked):
+    if not any(_POSTCODE_RE.search(_LOT_NUMBER_RE.sub("", p.text)) for p in picked):
         return True
-    above = picked[-1].text.rstrip()
+    above = _STRAY_RE.sub("", picked[-1].text).strip()
     if re.search(r"\d{5}[,.]?$", above) or above.endswith(","):
         return not re.search(r"\d", line.text)
     words = fold(line.text).split()
-    return (bool(words) and all(w in REGION_WORDS for w in words)) or bool(_OUTLET_RE.match(line.text.strip()))
+    return (bool(words) and all(w in REGION_WORDS for w in words)) or bool(
+        _OUTLET_RE.match(_STRAY_RE.sub("", line.text).strip())
+    )
 
 
 def _address_lines(rows: Sequence[Line], start: int) -> list[Line]:

@@ -74,6 +74,16 @@ def test_header_name_and_address(lines: list[str], name: str, address: str) -> N
             ["LOT P.T. 2811, JALAN ANGSA,", "TAMAN BERKELEY", "41150 KLANG, SELANGOR", "1132-PJ SS6"],
             "LOT P.T. 2811, JALAN ANGSA, TAMAN BERKELEY 41150 KLANG, SELANGOR",
         ),
+        # A stray bar before each line (the receipt's edge) does not hide the outlet.
+        (
+            ["| LOT P.T. 2811, JALAN ANGSA,", "| TAMAN BERKELEY", "| 41150 KLANG, SELANGOR", "| 1422-THN DESA JAYA"],
+            "LOT P.T. 2811, JALAN ANGSA, TAMAN BERKELEY 41150 KLANG, SELANGOR 1422-TMN DESA JAYA",
+        ),
+        # A five-digit lot number is not the postcode: the town's row still belongs.
+        (
+            ["LOT PT 1138 ,PT 33122,", "BANDAR MAHKOTA CHERAS", "43200 CHERAS, SELANGOR", "Site : 2365"],
+            "LOT PT 1138 ,PT 33122, BANDAR MAHKOTA CHERAS 43200 CHERAS, SELANGOR",
+        ),
     ],
 )
 def test_address_ends_after_the_postcode_with_town_and_state(lines: list[str], address: str) -> None:
