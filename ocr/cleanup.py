@@ -184,19 +184,25 @@ def speck_mask(ink: np.ndarray, max_area: int) -> np.ndarray:
     return mask
 
 
-def faint_marks(grey: np.ndarray, specks: np.ndarray, min_area: int, max_area: int) -> np.ndarray:
+def faint_marks(grey: np.ndarray, ink: np.ndarray, specks: np.ndarray, text_px: float, min_area: int,
+                max_area: int) -> np.ndarray:
     """The specks that are the dark core of a faint mark: a comma or full stop printed lightly is a speck in the
-    ink mask, but at a lighter threshold a blob of ``min_area`` to ``max_area`` pixels; dust is smaller, and noise
-    near letters joins them into bigger blobs."""
+    ink mask, but at a lighter threshold a blob of ``min_area`` to ``max_area`` pixels, and it stands beside
+    letters. Dust is smaller, noise near letters joins them into bigger blobs, and a blob on blank paper is
+    no punctuation (kept, it reads as stray characters)."""
     found = cv2.findNonZero(specks.view(np.uint8))
     if found is None:
-        return specks
+        return np.zeros(specks.shape, bool)
     otsu, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     light = (grey < (otsu + 255) / 2).view(np.uint8)
     _, labels, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
     xs, ys = found.reshape(-1, 2).T
     area = stats[labels[ys, xs], cv2.CC_STAT_AREA]
     marks = (area >= min_area) & (area <= max_area)
+    reach_x, reach_y = max(1, round(0.6 * text_px)), max(1, round(0.3 * text_px))
+    letters = cv2.bitwise_and(ink, (~specks).view(np.uint8))
+    beside = cv2.dilate(letters, np.ones((2 * reach_y + 1, 2 * reach_x + 1), np.uint8))
+    marks &= beside[ys, xs] > 0
     out = np.zeros(specks.shape, bool)
     out[ys[marks], xs[marks]] = True
     return out
@@ -315,10 +321,12 @@ def clean_page(image: np.ndarray, params: CleanupParams, *, dpi: float | None = 
             binary, specks = remove_speckles(binary, params.speckle_max_area)
         else:
             # Without binarisation a global Otsu mask stands in for the binary image.
-            specks = speck_mask(ink_mask(grey), params.speckle_max_area)
+            ink = ink_mask(grey)
+            specks = speck_mask(ink, params.speckle_max_area)
             if params.speckle_keep_marks:
-                specks &= ~faint_marks(grey, specks, params.speckle_mark_min_area,
-                                                params.speckle_mark_max_area)
+                text_px = params.target_text_px if params.resolution else (height or params.target_text_px)
+                specks &= ~faint_marks(grey, ink, specks, text_px, params.speckle_mark_min_area,
+                                       params.speckle_mark_max_area)
         grey = grey.copy()
         grey[specks] = 255
         if not params.binarise:

@@ -88,10 +88,14 @@ def test_a_faint_marks_core_survives_speck_removal_but_dust_does_not() -> None:
     top, left = (int(v) for v in letters.min(axis=0))
     grey[top - 8 : top + 6, left : left + 40] = np.minimum(grey[top - 8 : top + 6, left : left + 40], 170)  # a smear
     grey[top - 8 : top - 6, left + 4 : left + 6] = 60  # noise in it, joined to the letters by the smear
-    specks = speck_mask(ink_mask(grey), 6)
+    grey[100:106, 700:704] = np.minimum(grey[100:106, 700:704], 170)  # a comma-like blot on blank paper
+    grey[102:104, 701:703] = 60
+    ink = ink_mask(grey)
+    specks = speck_mask(ink, 6)
     assert specks[15, 700] and specks[cy, right + 1 + cx], "dust and the comma's core are both specks"
-    assert specks[top - 8, left + 4], "the noise is a speck"
-    marks = faint_marks(grey, specks, 12, 400)
+    assert specks[top - 8, left + 4] and specks[102, 701], "the noise and the blot are specks"
+    marks = faint_marks(grey, ink, specks, TEXT_PX, 12, 400)
     assert not marks[15, 700]  # dust stays a speck, and is removed
     assert not marks[top - 8, left + 4]  # so is noise whose lighter blob is a whole word
+    assert not marks[102, 701]  # and a blot far from any letter: it would read as a stray character
     assert marks[cy, right + 1 + cx]  # the comma's core is kept
