@@ -216,9 +216,12 @@ def _total(rows: Sequence[Line], hits: Sequence[LabelHit]) -> ExtractedField | N
         witnesses = [v for v in (paid, summed[1] if summed else None) if v is not None]
         _beyond_cash(candidates, tendered["cash"], witnesses)
     _rounded(candidates, hits)
+    if paid is not None and paid > 0:
+        _one_digit_from_paid(candidates, paid)
     for candidate in candidates:
         if paid is not None and Decimal(candidate.value) == paid:
             candidate.score += 0.5
+    candidates = [c for c in candidates if Decimal(c.value) > 0]  # nothing is paid with a total of 0.00
     if not candidates:
         return None
     best = max(candidates, key=lambda c: c.score)
@@ -227,6 +230,21 @@ def _total(rows: Sequence[Line], hits: Sequence[LabelHit]) -> ExtractedField | N
     return make_field(
         "total_amount", best.value, words, label_evidence(hit, words, pattern=0.8, arithmetic=agrees)
     )
+
+
+def _one_digit_from_paid(candidates: list[Candidate], paid: Decimal) -> None:
+    """A total one digit away from what cash less change says was paid ("55.20" printed, 100.20 - 47.00 paid)
+    is that amount with a digit misread: two amounts that agree outweigh one. A cent or two apart is the cash
+    rounding of the total, not a misreading."""
+    wanted = f"{paid:.2f}"
+    for candidate in candidates:
+        value = candidate.value
+        if (
+            len(value) == len(wanted)
+            and sum(a != b for a, b in zip(value, wanted, strict=True)) == 1
+            and abs(Decimal(value) - paid) > _ROUNDING_STEP
+        ):
+            candidate.value = wanted
 
 
 def _beyond_cash(

@@ -57,7 +57,9 @@ _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+\.[A-Za-z]{2,}")  # not "Jalan@elabur", 
 _STRAY_RE = re.compile(r"[“”„«»|_~]|(?<=\s)=(?=\s)")  # a lone "=" is a speck or a rule, never text
 
 # Real OCR misreads the letters of a Malaysian legal form: "SON BHD", "SDN 3HD", "$/B".
-_SDN_BHD_RE = re.compile(r"(?<![A-Za-z0-9])[S5$][DOUI0][NM]([.,]?\s*)[B83][HN][DO0](?![A-Za-z0-9])", re.IGNORECASE)
+# "SDN BILD": the H read as "IL" or "II".
+_SDN_BHD_RE = re.compile(r"(?<![A-Za-z0-9])[S5$][DOUI0][NM]([.,]?\s*)[B83](?:[HN]|I[LI])[DO0](?![A-Za-z0-9])",
+                         re.IGNORECASE)
 _S_B_RE = re.compile(r"(?<![A-Za-z0-9])[S5$]\s?/\s?[B8](?![A-Za-z0-9])")
 _INITIAL_ONE_RE = re.compile(r"(?<=[A-Z]\.)(\s?)1(?=\.[A-Z]\.)")  # "D. 1.Y." -> "D. I.Y."
 # "SDN SHB", "SDN BH0": after "SDN" only "BHD" is printed, so a three-letter word there of its letters is it.
@@ -67,6 +69,7 @@ _SDN_GARBLED_RE = re.compile(
 )
 # "(M)" (Malaysia) before the legal form, its M misread: "AEON CO. (H) BHD".
 _MALAYSIA_MARK_RE = re.compile(r"\((?:H|N|W|IM|RN)\)(?=\s*(?:SDN|Sdn|BHD|Bhd)\b)")
+_UNOPENED_RE = re.compile(r"(?<![\w(])(?=[A-Za-z]{1,12}\))")  # "BAKERIES KL) SDN BHD": the "(" was lost
 _AMPERSAND_RE = re.compile(r"(?<=\s)[€£]{1,2}(?=\s)")  # "STATIONERY € BOOKS": "&" misread as a currency sign
 _CLOSING_L_RE = re.compile(r"(?<=[a-z])\](?=\s|$)")  # "BHPetro]": a word's final l read as a bracket
 _HONORIFIC_RE = re.compile(r"^(MR|MRS|MS|DR|Mr|Mrs|Ms|Dr),(?=\s*\S)")  # "MR, D.I.Y.": the full stop misread
@@ -95,6 +98,8 @@ def repair_name(text: str) -> str:
     text = _HONORIFIC_RE.sub(r"\1.", text.lstrip())
     text = _INITIAL_ONE_RE.sub(r"\1I", text)
     text = _CLOSING_L_RE.sub("l", text)
+    if text.count(")") > text.count("("):
+        text = _UNOPENED_RE.sub("(", text, count=1)
     legal = list(_LEGAL_RE.finditer(_fold_keep_length(text)))
     if legal and re.search(r"[\d(]", text[legal[-1].end() :]):
         text = text[: legal[-1].end()]  # after "SDN BHD" comes the registration number, not the name

@@ -199,6 +199,9 @@ def test_address_words_one_letter_off_are_respelled(word: str, expected: str) ->
         (["SUBTOTAL 3", "TOTAL (GST INCL) 38.37", "CASH 40.35", "ROUNDING ADJUSTMENTS 0.02-", "CHANGE DUE 2.00"],
          "38.37"),
         (["TOTAL GST 2.17", "TOTAL 38.37"], "38.37"),
+        # A total one digit away from cash less change is a misread digit; a cent or two away is rounding.
+        (["Total Incl. GST@6% RM 55, 20", "CASH RM 100,20", "CHANGE RM 47.00"], "53.20"),
+        (["TOTAL 0.00", "ITEMS 3"], None),
     ],
 )
 def test_total_as_real_ocr_prints_it(lines: list[str], total: str | None) -> None:
@@ -291,6 +294,9 @@ def test_service_charge_is_not_the_change() -> None:
         ("RESTORAN SIN BAO", "RESTORAN SIN BAO"),
         ("BHPetro] Subang Airport", "BHPetrol Subang Airport"),  # a final l read as a bracket
         ("SHOP [KL] TRADING", "SHOP [KL] TRADING"),
+        ("GARDENIA BAKERIES KL) SDN BILD", "GARDENIA BAKERIES (KL) SDN BHD"),  # "(" lost, H read as "IL"
+        ("GARDENIA BAKERIES (KL) SDN BHD", "GARDENIA BAKERIES (KL) SDN BHD"),
+        ("SMILEY :) SHOP", "SMILEY :) SHOP"),
     ],
 )
 def test_name_ocr_damage_repaired(text: str, expected: str) -> None:
