@@ -184,6 +184,11 @@ def speck_mask(ink: np.ndarray, max_area: int) -> np.ndarray:
     return mask
 
 
+# Specks are judged one by one in a window around each while that is cheaper than one pass over the whole page
+# (about 7 ns a page pixel against 60 us a speck: a 300 dpi A4 page with 3 specks took 60 ms the whole-page way).
+_PAGE_PIXELS_PER_SPECK = 8500
+
+
 def faint_marks(grey: np.ndarray, ink: np.ndarray, specks: np.ndarray, text_px: float, min_area: int,
                 max_area: int) -> np.ndarray:
     """The specks that are the dark core of a faint mark: a comma or full stop printed lightly is a speck in the
@@ -194,17 +199,33 @@ def faint_marks(grey: np.ndarray, ink: np.ndarray, specks: np.ndarray, text_px: 
     if found is None:
         return np.zeros(specks.shape, bool)
     otsu, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    light = (grey < (otsu + 255) / 2).view(np.uint8)
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
-    xs, ys = found.reshape(-1, 2).T
-    area = stats[labels[ys, xs], cv2.CC_STAT_AREA]
-    marks = (area >= min_area) & (area <= max_area)
+    light_level = (otsu + 255) / 2
     reach_x, reach_y = max(1, round(0.6 * text_px)), max(1, round(0.3 * text_px))
-    letters = cv2.bitwise_and(ink, (~specks).view(np.uint8))
-    beside = cv2.dilate(letters, np.ones((2 * reach_y + 1, 2 * reach_x + 1), np.uint8))
-    marks &= beside[ys, xs] > 0
+    xs, ys = found.reshape(-1, 2).T
     out = np.zeros(specks.shape, bool)
-    out[ys[marks], xs[marks]] = True
+    if len(xs) * _PAGE_PIXELS_PER_SPECK > grey.size:
+        letters = cv2.bitwise_and(ink, (~specks).view(np.uint8))
+        light = (grey < light_level).view(np.uint8)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(light, connectivity=8)
+        area = stats[labels[ys, xs], cv2.CC_STAT_AREA]
+        beside = cv2.dilate(letters, np.ones((2 * reach_y + 1, 2 * reach_x + 1), np.uint8))
+        marks = (area >= min_area) & (area <= max_area) & (beside[ys, xs] > 0)
+        out[ys[marks], xs[marks]] = True
+        return out
+    radius = max(reach_x, round(2 * text_px))  # a blob of max_area pixels around its core fits
+    for x, y in zip(xs.tolist(), ys.tolist(), strict=True):
+        if out[max(0, y - 2) : y + 3, max(0, x - 2) : x + 3].any():
+            out[y, x] = True  # the same speck as a pixel already kept (a speck spans at most a few pixels)
+            continue
+        near = (slice(max(0, y - reach_y), y + reach_y + 1), slice(max(0, x - reach_x), x + reach_x + 1))
+        if not (ink[near].astype(bool) & ~specks[near]).any():
+            continue  # no letter beside it
+        top, left = max(0, y - radius), max(0, x - radius)
+        window = (grey[top : y + radius + 1, left : x + radius + 1] < light_level).view(np.uint8)
+        _, labels, stats, _ = cv2.connectedComponentsWithStats(window, connectivity=8)
+        bx, by, bw, bh, area = stats[labels[y - top, x - left]]
+        inside = bx > 0 and by > 0 and bx + bw < window.shape[1] and by + bh < window.shape[0]
+        out[y, x] = bool(inside and min_area <= area <= max_area)
     return out
 
 

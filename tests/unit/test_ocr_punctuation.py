@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from core.document import PageWords
-from ocr.cleanup import faint_marks, speck_mask
+from ocr.cleanup import _PAGE_PIXELS_PER_SPECK, faint_marks, speck_mask
 from ocr.engine import recognise
 from ocr.images import ink_mask
 from ocr.punctuation import restore_line_end_marks
@@ -71,7 +72,9 @@ def test_specks_and_unread_words_are_not_marks() -> None:
     assert [w.text for w in restored.words] == [w.text for w in read.words]
 
 
-def test_a_faint_marks_core_survives_speck_removal_but_dust_does_not() -> None:
+@pytest.mark.parametrize("dusty", [False, True], ids=["few specks", "a dusty page"])
+def test_a_faint_marks_core_survives_speck_removal_but_dust_does_not(dusty: bool) -> None:
+    """Few specks are judged one by one in a window, many in one pass over the page: the same answers."""
     drawn = Image.fromarray(_page(("SAGU 18",)))
     draw = ImageDraw.Draw(drawn)
     font = ImageFont.load_default(size=34)
@@ -90,10 +93,15 @@ def test_a_faint_marks_core_survives_speck_removal_but_dust_does_not() -> None:
     grey[top - 8 : top - 6, left + 4 : left + 6] = 60  # noise in it, joined to the letters by the smear
     grey[100:106, 700:704] = np.minimum(grey[100:106, 700:704], 170)  # a comma-like blot on blank paper
     grey[102:104, 701:703] = 60
+    if dusty:  # thousands of one-pixel specks in the empty right half
+        rng = np.random.default_rng(5)
+        ys, xs = rng.integers(0, grey.shape[0], 3000), rng.integers(750, grey.shape[1], 3000)
+        grey[ys, xs] = 0
     ink = ink_mask(grey)
     specks = speck_mask(ink, 6)
     assert specks[15, 700] and specks[cy, right + 1 + cx], "dust and the comma's core are both specks"
     assert specks[top - 8, left + 4] and specks[102, 701], "the noise and the blot are specks"
+    assert (np.count_nonzero(specks) * _PAGE_PIXELS_PER_SPECK > grey.size) == dusty  # one pass, or one by one
     marks = faint_marks(grey, ink, specks, TEXT_PX, 12, 400)
     assert not marks[15, 700]  # dust stays a speck, and is removed
     assert not marks[top - 8, left + 4]  # so is noise whose lighter blob is a whole word
