@@ -42,12 +42,16 @@ def _mark(grey: np.ndarray, word: Word, text_px: float, others: list[BBox]) -> t
     if x1 + 1 >= right or height < 0.5 * text_px:
         return None
     letters, beside = grey[y0:y1, x0:x1], grey[y0:bottom, x1 + 1 : right]
+    if letters.size == 0 or beside.size == 0:
+        return None
     ink_level, paper = float(np.percentile(letters, 5)), float(np.percentile(beside, 95))
     if paper - ink_level < 60:
         return None  # no contrast to tell a mark by
     threshold = paper - 0.3 * (paper - ink_level)
     mask = (beside < threshold).astype(np.uint8)
     for ox0, oy0, ox1, oy1 in others:  # ink inside another word's box is that word's
+        if ox1 <= x1 or ox0 >= right or oy1 <= y0 or oy0 >= bottom:
+            continue
         mask[max(0, oy0 - y0) : max(0, oy1 - y0), max(0, ox0 - x1 - 1) : max(0, ox1 - x1 - 1)] = 0
     _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     blobs = [tuple(int(v) for v in row) for row in stats[1:] if row[4] >= 3]
