@@ -115,38 +115,34 @@ def _finish(
     words = first.words
     if cleanup.orientation and cleanup.updown == "after_ocr":
         cleaned, words = _settle_updown(cleaned, words, cleanup, partial(read, page=words.page))
+    if not (cleanup.recover_skipped or cleanup.restore_line_end_marks):
+        return PageReading(cleaned.review_image, words, cleaned.info)
+    # Both steps size their search by the capitals' height: the normalised one, or measured once here.
+    text_px = cleanup.target_text_px if cleanup.resolution else text_height(cleaned.ocr_image)
+    if text_px is None:
+        return PageReading(cleaned.review_image, words, cleaned.info)
     if cleanup.recover_skipped:
         read_block = partial(read, page=words.page, psm=6, languages=cleanup.recover_languages)
-        words = _recover_skipped(cleaned, words, cleanup, read_block)
+        words = _recover_skipped(cleaned, words, text_px, cleanup.recover_min_glyphs, read_block)
     if cleanup.restore_line_end_marks:
-        words = _restore_line_end_marks(cleaned, words, cleanup)
+        words, count = restore_line_end_marks(cleaned.ocr_image, words, text_px)
+        if count:
+            cleaned.info["line_end_marks_restored"] = count
     return PageReading(cleaned.review_image, words, cleaned.info)
 
 
 def _recover_skipped(
-    cleaned: CleanedPage, words: PageWords, cleanup: CleanupParams, read_block: Callable[[np.ndarray], PageWords]
+    cleaned: CleanedPage, words: PageWords, text_px: float, min_glyphs: int,
+    read_block: Callable[[np.ndarray], PageWords],
 ) -> PageWords:
-    text_px = cleanup.target_text_px if cleanup.resolution else text_height(cleaned.ocr_image)
-    if text_px is None:
-        return words
     try:
-        recovered, regions = read_skipped(cleaned.ocr_image, words, text_px, read_block, cleanup.recover_min_glyphs)
+        recovered, regions = read_skipped(cleaned.ocr_image, words, text_px, read_block, min_glyphs)
     except OcrTimeout:
         cleaned.info["skipped_text"] = "timed out"  # the first reading stands
         return words
     if regions:
         cleaned.info["skipped_text_regions"] = regions
     return recovered
-
-
-def _restore_line_end_marks(cleaned: CleanedPage, words: PageWords, cleanup: CleanupParams) -> PageWords:
-    text_px = cleanup.target_text_px if cleanup.resolution else text_height(cleaned.ocr_image)
-    if text_px is None:
-        return words
-    restored, count = restore_line_end_marks(cleaned.ocr_image, words, text_px)
-    if count:
-        cleaned.info["line_end_marks_restored"] = count
-    return restored
 
 
 def _settle_updown(
