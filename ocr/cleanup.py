@@ -8,7 +8,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ocr.images import glyph_size, ink_mask, resize, rotate_quadrant, text_height, to_grey
+from ocr.images import glyph_size, ink_mask, ink_mask_and_level, resize, rotate_quadrant, text_height, to_grey
 from ocr.orientation import detect_upside_down, osd_orientation, shape_updown
 from ocr.params import CleanupParams
 from ocr.skew import deskew, estimate_skew
@@ -189,17 +189,16 @@ def speck_mask(ink: np.ndarray, max_area: int) -> np.ndarray:
 _PAGE_PIXELS_PER_SPECK = 8500
 
 
-def faint_marks(grey: np.ndarray, ink: np.ndarray, specks: np.ndarray, text_px: float, min_area: int,
-                max_area: int) -> np.ndarray:
+def faint_marks(grey: np.ndarray, ink: np.ndarray, ink_level: float, specks: np.ndarray, text_px: float,
+                min_area: int, max_area: int) -> np.ndarray:
     """The specks that are the dark core of a faint mark: a comma or full stop printed lightly is a speck in the
     ink mask, but at a lighter threshold a blob of ``min_area`` to ``max_area`` pixels, and it stands beside
     letters. Dust is smaller, noise near letters joins them into bigger blobs, and a blob on blank paper is
-    no punctuation (kept, it reads as stray characters)."""
+    no punctuation (kept, it reads as stray characters). ``ink`` is the ink mask cut at grey ``ink_level``."""
     found = cv2.findNonZero(specks.view(np.uint8))
     if found is None:
         return np.zeros(specks.shape, bool)
-    otsu, _ = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    light_level = (otsu + 255) / 2
+    light_level = (ink_level + 255) / 2
     reach_x, reach_y = max(1, round(0.6 * text_px)), max(1, round(0.3 * text_px))
     xs, ys = found.reshape(-1, 2).T
     out = np.zeros(specks.shape, bool)
@@ -342,11 +341,11 @@ def clean_page(image: np.ndarray, params: CleanupParams, *, dpi: float | None = 
             binary, specks = remove_speckles(binary, params.speckle_max_area)
         else:
             # Without binarisation a global Otsu mask stands in for the binary image.
-            ink = ink_mask(grey)
+            ink, ink_level = ink_mask_and_level(grey)
             specks = speck_mask(ink, params.speckle_max_area)
             if params.speckle_keep_marks:
                 text_px = params.target_text_px if params.resolution else (height or params.target_text_px)
-                specks &= ~faint_marks(grey, ink, specks, text_px, params.speckle_mark_min_area,
+                specks &= ~faint_marks(grey, ink, ink_level, specks, text_px, params.speckle_mark_min_area,
                                        params.speckle_mark_max_area)
         grey = grey.copy()
         grey[specks] = 255

@@ -38,8 +38,13 @@ def to_grey(image: np.ndarray) -> tuple[np.ndarray, str]:
 
 def ink_mask(grey: np.ndarray) -> np.ndarray:
     """Global Otsu ink mask (ink=1) - good enough for measuring, not for OCR."""
-    _, mask = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    return mask
+    return ink_mask_and_level(grey)[0]
+
+
+def ink_mask_and_level(grey: np.ndarray) -> tuple[np.ndarray, float]:
+    """``ink_mask`` and the Otsu grey level it was cut at."""
+    level, mask = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return mask, float(level)
 
 
 _GLYPH_WORK_PIXELS = 6_000_000

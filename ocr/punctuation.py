@@ -29,7 +29,7 @@ def _baseline(ink: np.ndarray, text_px: float) -> float | None:
     return float(np.median(bottoms)) if len(bottoms) >= 2 else None
 
 
-def _mark(grey: np.ndarray, word: Word, text_px: float, others: list[BBox]) -> tuple[str, int] | None:
+def _mark(grey: np.ndarray, word: Word, text_px: float, boxes: list[BBox]) -> tuple[str, int] | None:
     """"," or "." and the mark's right edge when one small blob sits at the word's baseline just past its right
     edge, and nothing else does; None otherwise.
 
@@ -49,9 +49,9 @@ def _mark(grey: np.ndarray, word: Word, text_px: float, others: list[BBox]) -> t
         return None  # no contrast to tell a mark by
     threshold = paper - 0.3 * (paper - ink_level)
     mask = (beside < threshold).astype(np.uint8)
-    for ox0, oy0, ox1, oy1 in others:  # ink inside another word's box is that word's
+    for ox0, oy0, ox1, oy1 in boxes:  # ink inside another word's box is that word's
         if ox1 <= x1 or ox0 >= right or oy1 <= y0 or oy0 >= bottom:
-            continue
+            continue  # not over the strip searched (the word's own box ends where the strip starts)
         mask[max(0, oy0 - y0) : max(0, oy1 - y0), max(0, ox0 - x1 - 1) : max(0, ox1 - x1 - 1)] = 0
     _, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     blobs = [tuple(int(v) for v in row) for row in stats[1:] if row[4] >= 3]
@@ -81,8 +81,7 @@ def restore_line_end_marks(image: np.ndarray, words: PageWords, text_px: float) 
     restored = 0
     for index in candidates:
         word = words.words[index]
-        others = boxes[:index] + boxes[index + 1 :]
-        found = _mark(image, word, text_px, others)
+        found = _mark(image, word, text_px, boxes)
         if found is not None:
             mark, right = found
             updated[index] = replace(word, text=word.text + mark, bbox=(*word.bbox[:2], right, word.bbox[3]))

@@ -9,7 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 from core.document import PageWords
 from ocr.cleanup import _PAGE_PIXELS_PER_SPECK, faint_marks, speck_mask
 from ocr.engine import recognise
-from ocr.images import ink_mask
+from ocr.images import ink_mask_and_level
 from ocr.punctuation import restore_line_end_marks
 
 TEXT_PX = 24  # capital height of the drawn text, as cleanup normalises pages to
@@ -97,12 +97,12 @@ def test_a_faint_marks_core_survives_speck_removal_but_dust_does_not(dusty: bool
         rng = np.random.default_rng(5)
         ys, xs = rng.integers(0, grey.shape[0], 3000), rng.integers(750, grey.shape[1], 3000)
         grey[ys, xs] = 0
-    ink = ink_mask(grey)
+    ink, ink_level = ink_mask_and_level(grey)
     specks = speck_mask(ink, 6)
     assert specks[15, 700] and specks[cy, right + 1 + cx], "dust and the comma's core are both specks"
     assert specks[top - 8, left + 4] and specks[102, 701], "the noise and the blot are specks"
     assert (np.count_nonzero(specks) * _PAGE_PIXELS_PER_SPECK > grey.size) == dusty  # one pass, or one by one
-    marks = faint_marks(grey, ink, specks, TEXT_PX, 12, 400)
+    marks = faint_marks(grey, ink, ink_level, specks, TEXT_PX, 12, 400)
     assert not marks[15, 700]  # dust stays a speck, and is removed
     assert not marks[top - 8, left + 4]  # so is noise whose lighter blob is a whole word
     assert not marks[102, 701]  # and a blot far from any letter: it would read as a stray character
