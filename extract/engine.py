@@ -7,7 +7,7 @@ from extract.checks import NON_EU_SUPPLIER, run_checks
 from extract.classify import classify
 from extract.contract import extract_agreement
 from extract.invoice import extract_invoice
-from extract.memory import SupplierMemory, apply_memory
+from extract.memory import SupplierMemory, apply_memory, supplier_labels
 from extract.receipt import extract_receipt
 from extract.textcat import install
 
@@ -25,7 +25,8 @@ def extract(pages: list[PageWords], *, doc_type: str | None = None,
         probability = 1.0  # given by the pipeline, not guessed
     result = Extraction(doc_type=doc_type, doc_type_confidence=probability)
     if doc_type in ("invoice", "credit_note"):
-        result.fields, result.lines, found = extract_invoice(pages, doc_type=doc_type)
+        result.fields, result.lines, found = extract_invoice(pages, doc_type=doc_type,
+                                                             supplier_labels=supplier_labels(pages, memory))
         apply_memory(pages, result.fields, memory)
         # Checks again after the memory's corrections; a non-EU seller's note stands while no VAT id was found.
         notes = [c for c in found if c.code == NON_EU_SUPPLIER and "supplier_vat" not in result.fields]

@@ -714,13 +714,19 @@ def _currency(rows: Sequence[Line], hits: Sequence[LabelHit] = ()) -> ExtractedF
 
 
 def extract_invoice(
-    pages: list[PageWords], doc_type: str = "invoice"
+    pages: list[PageWords], doc_type: str = "invoice", *, supplier_labels: dict[str, list[str]] | None = None
 ) -> tuple[Fields, list[dict[str, str]], list[Check]]:
-    """Fields (interfaces.md §4), line items and checks of an invoice or credit note."""
+    """Fields (interfaces.md §4), line items and checks of an invoice or credit note.
+
+    ``supplier_labels`` are the labels a known supplier prints (from supplier memory), read as the lexicon's own.
+    """
     rows = all_rows(pages)
     if not rows:
         return {}, [], []
-    hits = find_labels(rows, LEXICON)
+    lexicon = LEXICON
+    if supplier_labels:
+        lexicon = {key: [*labels, *supplier_labels.get(key, [])] for key, labels in LEXICON.items()}
+    hits = find_labels(rows, lexicon)
     customer = _customer_region(rows, hits)
     fields: Fields = {}
     identifiers = _identifiers(rows, hits, customer)

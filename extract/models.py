@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, DateTime, Float, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
@@ -20,6 +20,8 @@ class SupplierHint(Base):
     supplier_vat: Mapped[str] = mapped_column(String(32), index=True)
     field: Mapped[str] = mapped_column(String(64))
     label: Mapped[str | None] = mapped_column(String(128))
+    # The label heads the value's column (a header above it) rather than preceding it on its row.
+    label_above: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     page: Mapped[int] = mapped_column(Integer, default=1)
     # [x0, y0, x1, y1] as shares of the page's width and height, so scans at another resolution still match.
     box: Mapped[list[float]] = mapped_column(JSON)

@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, select
 
 from core.after_validation import after_validation
 from core.records import record_json, touch
-from extract.memory import learn_from_correction
+from extract.memory import learn_from_approval, learn_from_correction
 from extract.routing import record_amount
 from ingest.intake import accept_file, display_name, record_oversized
 from ingest.pages import page_media_type
@@ -229,6 +229,7 @@ def approve(record_id: str, body: Decision, session: SessionDep, principal: Revi
             request: Request, runtime: RuntimeDep) -> dict[str, Any]:
     _check_approval_limit(session, record_id, principal, runtime)
     _decide(record_id, body, session, principal, "validated", request)
+    learn_from_approval(session, _get_record(session, record_id)[0])  # approving confirms the values it kept
     # The pipeline's post-route stages (protocol register, payable and order matching, contracts register) act
     # on the approved record in this same transaction, exactly as they do for records validated automatically.
     try:

@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from benchmarks.accuracy import unusual_supplier
 from core.context import StageContext
 from core.document import PageWords
+from core.queue import InlineDispatcher
 from core.runtime import Runtime
 from extract.evaluation import drawn
 from extract.memory import learn_from_correction
 from extract.models import SupplierHint
 from extract.stage import ExtractParams, extract_stage
+from review_ui.app import create_app
+from review_ui.auth import create_user
 from storage.models import Document, FieldRow, Page, Record, WordRow
 
 VAT = "IT00743110157"
+PASSWORD = "correct horse battery"
 
 
 def store(runtime: Runtime, pages: list[PageWords], name: str) -> str:
@@ -70,3 +76,44 @@ def test_a_correction_teaches_the_next_document(runtime: Runtime) -> None:
 
     got = extracted(runtime, second_id)
     assert got["invoice_number"] == second.fields["invoice_number"]
+
+
+def reviewer(runtime: Runtime) -> tuple[TestClient, dict[str, str]]:
+    create_user(runtime.db, "anna", PASSWORD, "reviewer")
+    client = TestClient(create_app(runtime, InlineDispatcher(runtime)))
+    token = client.post("/api/token", data={"username": "anna", "password": PASSWORD}).json()["access_token"]
+    return client, {"Authorization": f"Bearer {token}"}
+
+
+def test_correcting_and_approving_through_the_api_teaches_labels(
+        runtime_factory: Callable[..., Runtime], database_url: str) -> None:
+    runtime = runtime_factory(database_url=database_url)
+    first, second = unusual_supplier([drawn("invoice", "it", "classic", seed=s) for s in (21, 22)], VAT)
+    first_id, second_id = store(runtime, first.pages, "first"), store(runtime, second.pages, "second")
+    extracted(runtime, first_id)
+    with runtime.db.session() as session:
+        record = session.scalars(select(Record).where(Record.document_id == first_id)).one()
+        record.status, record_id, version = "needs_review", record.id, record.version
+    client, headers = reviewer(runtime)
+
+    patched = client.patch(f"/api/records/{record_id}/fields", headers=headers,
+                           json={"version": version, "fields": {"invoice_number": first.fields["invoice_number"]}})
+    assert patched.status_code == 200, patched.text
+    approved = client.post(f"/api/records/{record_id}/approve", json={"version": patched.json()["version"]},
+                           headers=headers)
+    assert approved.status_code == 200, approved.text
+
+    with runtime.db.session() as session:
+        hints = {h.field: h for h in session.scalars(select(SupplierHint).where(SupplierHint.supplier_vat == VAT))}
+        # The typed value is remembered with its place; the approved IBAN, printed after a label no lexicon
+        # knows, by its label only. Fields under labels the rules know teach nothing.
+        assert (hints["invoice_number"].label, hints["invoice_number"].corrections) == ("pratica", 1)
+        assert len(hints["invoice_number"].box) == 4
+        assert hints["iban"].box == [] and hints["iban"].corrections == 0 and not hints["iban"].label_above
+        assert hints["iban"].label and "iban" in hints["iban"].label
+        assert set(hints) == {"invoice_number", "iban"}
+
+    got = extracted(runtime, second_id)
+    assert got["invoice_number"] == second.fields["invoice_number"]
+    assert got["iban"] == second.fields["iban"]
+    assert got["customer_name"] == second.fields["customer_name"]

@@ -1,0 +1,61 @@
+"""Supplier memory without a database: labels beside and over values, confirmed labels, labels as lexicon."""
+
+from __future__ import annotations
+
+from benchmarks.accuracy import unusual_supplier
+from extract.engine import extract
+from extract.evaluation import Item, drawn
+from extract.memory import DictMemory, canonical, confirmed_hints, hint_from_page
+
+VAT = "IT00743110157"
+
+
+def supplier(layout: str, language: str, seeds: range) -> list[Item]:
+    """One supplier's invoices with the number under "Pratica:" and the order under "Commessa:"."""
+    return unusual_supplier([drawn("invoice", language, layout, seed=s) for s in seeds], VAT)
+
+
+def taught(first: Item, *names: str) -> DictMemory:
+    memory = DictMemory()
+    for name in names:
+        hint = hint_from_page(first.pages, name, first.fields[name])
+        assert hint is not None
+        memory.remember(VAT, hint)
+    return memory
+
+
+def test_a_header_over_the_value_is_remembered_and_read_on_the_next_document() -> None:
+    first, *rest = supplier("modern", "it", range(7351, 7354))
+    hint = hint_from_page(first.pages, "invoice_number", first.fields["invoice_number"])
+    assert hint is not None and (hint.label, hint.above) == ("pratica", True)
+
+    memory = taught(first, "invoice_number")
+    for item in rest:
+        assert "invoice_number" not in extract(item.pages).fields  # no rule knows "Pratica"
+        assert extract(item.pages, memory=memory).fields["invoice_number"].value == item.fields["invoice_number"]
+
+
+def test_a_remembered_label_keeps_the_rules_from_reading_its_row_as_the_customer() -> None:
+    first, *rest = supplier("compact", "de", range(7352, 7355))
+    misread = rest[0]  # "Pratica: 4491/PA" sits under the customer's address
+    assert extract(misread.pages).fields["customer_name"].value.startswith("Pratica")
+
+    fields = extract(misread.pages, memory=taught(first, "invoice_number")).fields
+    assert fields["customer_name"].value == misread.fields["customer_name"]
+    assert fields["invoice_number"].value == misread.fields["invoice_number"]
+
+
+def test_approval_teaches_only_unknown_labels_that_lead_back_to_their_value() -> None:
+    first = supplier("classic", "it", range(7352, 7353))[0]
+    hints = {h.field: h for h in confirmed_hints(first.pages, first.fields, skip={"order_reference"})}
+    assert hints["invoice_number"].label == "pratica"
+    assert "iban" in (hints["iban"].label or "")
+    assert all(h.box == () for h in hints.values())  # labels only: names and amounts move between documents
+    assert "issue_date" not in hints  # "Data" is a label the rules know
+    assert "vat_rate" not in hints and "total_amount" not in hints
+    assert "order_reference" not in hints  # the reviewer's correction teaches that one
+
+
+def test_a_remembered_iban_is_read_whole_not_as_its_first_groups() -> None:
+    assert canonical("iban", "GB58 NWBK 5730 1084") is None
+    assert canonical("iban", "GB82 WEST 1234 5698 7654 32") == "GB82WEST12345698765432"
