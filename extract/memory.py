@@ -377,7 +377,7 @@ def _supplier_of(fields: Mapping[str, ExtractedField], pages: Sequence[PageWords
 
 
 def supplier_labels(pages: Sequence[PageWords], memory: SupplierMemory | None) -> dict[str, list[str]]:
-    """The labels a remembered supplier printed on this page prints, by field, for the rules to read as known.
+    """The remembered labels, by field, of the supplier whose VAT number the page prints: the rules read them as known.
 
     Besides finding the field, a known label keeps the rules from reading its row as something else (an
     unknown "Pratica: 123" beside the customer's address is otherwise taken for the customer's name).
