@@ -230,7 +230,9 @@ def _relabel(page: PageWords, value: str, new_label: str) -> PageWords:
     left = sorted((w for w in _row_words(page, first) if w.bbox[2] <= first.bbox[0]), key=lambda w: -w.bbox[2])
     label: list[Word] = []
     for w in left:
-        if (label[-1].bbox[0] if label else first.bbox[0]) - w.bbox[2] > 120 or re.search(r"\d", w.text):
+        # A label ending in ":" may stand far left of a right-aligned value; its own words sit close together.
+        reach = 120 if label or not w.text.endswith(":") else 800
+        if (label[-1].bbox[0] if label else first.bbox[0]) - w.bbox[2] > reach or re.search(r"\d", w.text):
             break  # a column gap, or another field's value (its own label stays)
         label.append(w)
     if not label:  # the label heads a column: the header words over the value, all of them
@@ -238,6 +240,8 @@ def _relabel(page: PageWords, value: str, new_label: str) -> PageWords:
                  and w.bbox[0] < first.bbox[2] and first.bbox[0] < w.bbox[2]]
         nearest = max((w.bbox[3] for w in above), default=0)
         label = [w for w in above if nearest - w.bbox[3] < 10]
+        if any(re.search(r"\d", w.text) for w in label):  # the value of the row above, not a header
+            label = []
     if not label:
         return page
     drop = {id(w) for w in label}
@@ -280,12 +284,14 @@ class MemoryRun:
     usual: list[Outcome]
     corrected: int
     confirmed: int
+    shown: frozenset[str]  # the fields the corrected document prints: what one correction can teach
 
 
 def memory_run(params: RouteParams, layout: str, language: str) -> MemoryRun:
     """Accuracy on an unusual supplier's documents before and after one reviewer correction."""
     # One supplier prints in one layout; the documents are laid out, not scanned (no OCR cost).
-    drawn_docs = (drawn("invoice", language, layout, seed=MEMORY_SEED + i) for i in range(20))
+    template: dict[str, str] = {}  # the supplier's own label spellings, the same on each of its documents
+    drawn_docs = (drawn("invoice", language, layout, seed=MEMORY_SEED + i, labels=template) for i in range(20))
     base = [d for d in drawn_docs if d.fields.get("supplier_vat")][:9]  # memory is keyed by the VAT id
     docs = unusual_supplier(base, base[0].fields["supplier_vat"])
 
@@ -307,7 +313,7 @@ def memory_run(params: RouteParams, layout: str, language: str) -> MemoryRun:
         memory.remember(first.fields["supplier_vat"], hint)
     usual = [b for b, d in zip(base, docs, strict=True) if d is not first]
     return MemoryRun(layout, language, run(rest, params), run(rest, params, memory=memory), run(usual, params),
-                     len(taught), len(confirmed))
+                     len(taught), len(confirmed), frozenset(first.fields))
 
 
 def memory_runs(params: RouteParams) -> list[MemoryRun]:
@@ -423,6 +429,13 @@ def sroie_section(real: Counts, gt: Counts, n: int) -> list[str]:
     return out
 
 
+def _only(outcomes: list[Outcome], names: frozenset[str]) -> list[Outcome]:
+    """The outcomes scored on the named fields alone."""
+    return [replace(o, item=replace(o.item, fields={k: v for k, v in o.item.fields.items() if k in names}),
+                    result=replace(o.result, fields={k: v for k, v in o.result.fields.items() if k in names}))
+            for o in outcomes]
+
+
 def memory_section(runs: list[MemoryRun]) -> list[str]:
     def f1(outcomes: list[Outcome]) -> float:
         return score_fields(outcomes).prf(("invoice", "all"))[2]
@@ -434,14 +447,19 @@ def memory_section(runs: list[MemoryRun]) -> list[str]:
            " labels no lexicon knows)", "",
            "Each supplier's first misread document is corrected (PATCH) and approved; field F1 on its other"
            " 8 documents.", "",
-           "| suppliers | before | after one corrected document | same documents in the usual layout |",
-           "|---|---|---|---|"]
+           "| suppliers | before | after one corrected document | same documents in the usual layout | after,"
+           " fields the corrected document prints | usual layout, same fields |",
+           "|---|---|---|---|---|---|"]
+
+    def row(name: str, chosen: list[MemoryRun]) -> str:
+        return (f"| {name} | {pooled(lambda r: r.before, chosen)} | {pooled(lambda r: r.after, chosen)} |"
+                f" {pooled(lambda r: r.usual, chosen)} | {pooled(lambda r: _only(r.after, r.shown), chosen)} |"
+                f" {pooled(lambda r: _only(r.usual, r.shown), chosen)} |")
+
     for layout in MEMORY_LAYOUTS:
         chosen = [r for r in runs if r.layout == layout]
-        out.append(f"| {layout} ({len(chosen)} languages) | {pooled(lambda r: r.before, chosen)} |"
-                   f" {pooled(lambda r: r.after, chosen)} | {pooled(lambda r: r.usual, chosen)} |")
-    out.append(f"| **all {len(runs)}** | {pooled(lambda r: r.before, runs)} | {pooled(lambda r: r.after, runs)} |"
-               f" {pooled(lambda r: r.usual, runs)} |")
+        out.append(row(f"{layout} ({len(chosen)} languages)", chosen))
+    out.append(row(f"**all {len(runs)}**", runs))
     worse = [f"{r.layout}/{r.language}" for r in runs if f1(r.after) < f1(r.before)]
     out += ["", f"Fields taught: {sum(r.corrected for r in runs)} corrected, {sum(r.confirmed for r in runs)} labels"
             f" confirmed by approval. Suppliers worse after the correction: {', '.join(worse) or 'none'}."]

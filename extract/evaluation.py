@@ -230,8 +230,13 @@ def same_value(name: str, got: object, want: str) -> bool:
     return str(got) == want
 
 
-def drawn(kind: str, language: str, layout: str | None, seed: int, *, family: str = "sans") -> Item:
-    """One generated document laid out (not rasterised) in a chosen invoice layout, as truth words and fields."""
+def drawn(kind: str, language: str, layout: str | None, seed: int, *, family: str = "sans",
+          labels: dict[str, str] | None = None) -> Item:
+    """One generated document laid out (not rasterised) in a chosen invoice layout, as truth words and fields.
+
+    ``labels`` holds label spellings shared between calls (one supplier's template prints the same words on every
+    document): spellings already in it are used, new ones are chosen and added.
+    """
     from samples import content, layouts
     from samples.generate import RECEIPT_SIZE, reading_order
     from samples.render import A4, Canvas
@@ -240,6 +245,8 @@ def drawn(kind: str, language: str, layout: str | None, seed: int, *, family: st
     doc = content.build(kind, rng, language)
     canvas = Canvas(RECEIPT_SIZE if kind == "receipt" else A4, family="mono" if kind == "receipt" else family)
     ctx = layouts.Ctx(doc, rng, canvas)
+    if labels is not None:
+        ctx._labels = labels
     if kind == "receipt":
         layouts.receipt_layout(ctx)
     else:

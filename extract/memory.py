@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from core.document import ExtractedField, PageWords, Word
 from extract.confidence import Evidence, confidence
-from extract.layout import Line, all_rows, words_bbox
+from extract.layout import Line, all_rows, find_labels, words_bbox
 from extract.lexicon import INVOICE_LABELS
 from extract.normalize import (
     find_amounts,
@@ -164,7 +164,9 @@ def _label_before(row: Line, start: int) -> str | None:
     picked: list[Word] = []
     for word in reversed(row.words[:start]):
         anchor = picked[0] if picked else row.words[start]
-        if anchor.bbox[0] - word.bbox[2] > 6 * max(1, word.bbox[3] - word.bbox[1]) or len(picked) >= LABEL_WORDS:
+        # A label ending in ":" may stand far from a right-aligned value; a label's own words stand close.
+        reach = 30 if not picked and word.text.endswith(":") else 6
+        if anchor.bbox[0] - word.bbox[2] > reach * max(1, word.bbox[3] - word.bbox[1]) or len(picked) >= LABEL_WORDS:
             break
         if re.search(r"\d", word.text):  # another value printed on the row: the label starts after it
             break
@@ -233,9 +235,11 @@ def learn_from_correction(session: Session, record: Any, field_name: str, new_va
     row.updated_at = datetime.now(UTC)
 
 
-# Fields a confirmed value teaches: read after a label, and distinctive enough not to turn up anywhere else on
-# the page (a VAT rate of "22" or a currency code does).
-CONFIRMABLE = frozenset(INVOICE_LABELS) & frozenset(PARSERS) - {"vat_rate", "currency"}
+# Fields a confirmed value teaches: read after a label, distinctive enough not to turn up anywhere else on the
+# page (a VAT rate of "22" or a currency code does), and under a label only they use (supplier and customer
+# print their VAT ids and tax codes under the same words; where they stand tells them apart).
+CONFIRMABLE = frozenset(INVOICE_LABELS) & frozenset(PARSERS) - {
+    "vat_rate", "currency", "supplier_vat", "customer_vat", "supplier_tax_code", "customer_tax_code"}
 
 
 def _plain(label: str) -> str:
@@ -295,22 +299,22 @@ def learn_from_approval(session: Session, record: Any) -> None:
 # ---------------------------------------------------------------- recall
 
 
+def _label_sites(rows: Sequence[Line], label: str) -> Iterator[tuple[Line, int, int]]:
+    """Where the remembered label is printed, read as fuzzily as the lexicon's labels: (row, first word, end)."""
+    for hit in find_labels(rows, {"remembered": [label]}):
+        yield hit.row, hit.start, hit.end
+
+
 def _by_label(pages: Sequence[PageWords], hint: Hint) -> tuple[str, list[Word]] | None:
     """The value after the remembered label (right of it, or under it for a header), read as the field."""
     if not hint.label:
         return None
-    target = hint.label.split(" ")
     rows = all_rows(pages)
-    for row in rows:
-        folds = [fold(w.text).strip(" :.-") for w in row.words]
-        for start in range(len(folds) - len(target) + 1):
-            if folds[start : start + len(target)] != target:
-                continue
-            label_words = row.words[start : start + len(target)]
-            after = _below(rows, row.page, label_words) if hint.above else row.words[start + len(target) :]
-            found = _read(hint.field, after)
-            if found is not None:
-                return found
+    for row, start, end in _label_sites(rows, hint.label):
+        after = _below(rows, row.page, row.words[start:end]) if hint.above else row.words[end:]
+        found = _read(hint.field, after)
+        if found is not None:
+            return found
     return None
 
 
@@ -397,7 +401,10 @@ def apply_memory(pages: Sequence[PageWords], fields: dict[str, ExtractedField], 
     if not vat:
         return
     for name, hint in memory.hints(vat).items():
-        found = _by_label(pages, hint) or _by_position(pages, hint)
+        found = _by_label(pages, hint)
+        # The supplier prints the field after its label: no label on the page, no field (whatever is at its place).
+        if found is None and (not hint.label or next(_label_sites(all_rows(pages), hint.label), None)):
+            found = _by_position(pages, hint)
         if found is None:
             continue
         value, words = found
