@@ -9,6 +9,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from contracts.api import router as contracts_router
 from core.queue import Dispatcher
 from core.runtime import Runtime
+from extract.api import router as memory_router
 from invoicing.api import router as invoicing_router
 from ocr.api import router as ocr_router
 from protocol.api import router as protocol_router
@@ -46,6 +47,7 @@ def create_app(runtime: Runtime, dispatcher: Dispatcher) -> FastAPI:
     app.include_router(invoicing_router)
     app.include_router(contracts_router)
     app.include_router(ocr_router)
+    app.include_router(memory_router)
     ui.install(app)  # pages, static files, HTML error pages; "/" leads to the queue or sign-in
     integration.install(app)  # tokens, users, webhooks, exports, /readyz; last: wraps the error handlers
     return app

@@ -79,6 +79,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /invoicing/invoices/new": INVOICING, "POST /invoicing/invoices": INVOICING,
     "GET /invoicing/invoices/{invoice_id}": INVOICING, "GET /invoicing/sources": INVOICING,
     "GET /invoicing/sources/{kind}/{source_id}": INVOICING, "POST /invoicing/sources/{kind}/{source_id}": INVOICING,
+    # supplier memory: reviewers see what was taught, administrators make quinte forget it
+    "GET /api/supplier-memory/{vat}": REVIEW, "DELETE /api/supplier-memory/{vat}": ADMIN,
     # contracts and orders
     "GET /api/contracts": READ, "GET /api/contracts/deadlines": READ, "GET /api/contracts/{contract_id}": READ,
     "POST /api/orders": REVIEW, "GET /api/orders": READ, "GET /contracts": READ, "GET /contracts/deadlines": READ,

@@ -19,7 +19,7 @@ from extract.models import SupplierHint
 from extract.stage import ExtractParams, extract_stage
 from review_ui.app import create_app
 from review_ui.auth import create_user
-from storage.models import Document, FieldRow, Page, Record, WordRow
+from storage.models import Document, Event, FieldRow, Page, Record, WordRow
 
 VAT = "IT00743110157"
 PASSWORD = "correct horse battery"
@@ -117,3 +117,39 @@ def test_correcting_and_approving_through_the_api_teaches_labels(
     assert got["invoice_number"] == second.fields["invoice_number"]
     assert got["iban"] == second.fields["iban"]
     assert got["customer_name"] == second.fields["customer_name"]
+
+
+def test_reviewers_see_what_was_taught_and_only_an_administrator_makes_quinte_forget(
+        runtime_factory: Callable[..., Runtime], database_url: str) -> None:
+    runtime = runtime_factory(database_url=database_url)
+    first, second = unusual_supplier([drawn("invoice", "it", "classic", seed=s) for s in (21, 22)], VAT)
+    first_id, second_id = store(runtime, first.pages, "first"), store(runtime, second.pages, "second")
+    extracted(runtime, first_id)
+    with runtime.db.session() as session:
+        record = session.scalars(select(Record).where(Record.document_id == first_id)).one()
+        record.status, record_id, version = "needs_review", record.id, record.version
+    client, headers = reviewer(runtime)
+    create_user(runtime.db, "root", PASSWORD, "admin")
+    admin = {"Authorization": "Bearer " + client.post("/api/token", data={"username": "root", "password": PASSWORD})
+             .json()["access_token"]}
+    assert client.get(f"/api/supplier-memory/{VAT}", headers=headers).status_code == 404  # nothing taught yet
+    patched = client.patch(f"/api/records/{record_id}/fields", headers=headers,
+                           json={"version": version, "fields": {"invoice_number": first.fields["invoice_number"]}})
+    client.post(f"/api/records/{record_id}/approve", json={"version": patched.json()["version"]}, headers=headers)
+
+    shown = client.get(f"/api/supplier-memory/{VAT}", headers=headers)
+    assert shown.status_code == 200, shown.text
+    fields = {f["field"]: f for f in shown.json()["fields"]}
+    assert (fields["invoice_number"]["label"], fields["invoice_number"]["learned_from"]) == ("pratica", "correction")
+    assert fields["invoice_number"]["example"] == first.fields["invoice_number"]
+    assert fields["iban"]["learned_from"] == "approval" and fields["iban"]["box"] is None
+
+    assert client.delete(f"/api/supplier-memory/{VAT}", headers=headers).status_code == 403
+    forgotten = client.delete(f"/api/supplier-memory/{VAT}", headers=admin)
+    assert forgotten.status_code == 200 and forgotten.json()["forgotten"] == len(fields)
+    assert client.get(f"/api/supplier-memory/{VAT}", headers=headers).status_code == 404
+    with runtime.db.session() as session:
+        [event] = session.scalars(select(Event).where(Event.kind == "supplier_memory.forgotten")).all()
+        assert event.actor == "root" and event.data["supplier_vat"] == VAT
+        assert {f["field"] for f in event.data["fields"]} == set(fields)  # the audit log keeps what was forgotten
+    assert extracted(runtime, second_id).get("invoice_number") != second.fields["invoice_number"]
