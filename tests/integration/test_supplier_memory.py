@@ -117,6 +117,10 @@ def test_correcting_and_approving_through_the_api_teaches_labels(
     assert got["invoice_number"] == second.fields["invoice_number"]
     assert got["iban"] == second.fields["iban"]
     assert got["customer_name"] == second.fields["customer_name"]
+    with runtime.db.session() as session:
+        row = session.scalars(select(FieldRow).join(Record).where(Record.document_id == second_id,
+                                                                  FieldRow.name == "invoice_number")).one()
+        assert row.source == "memory"  # the review screen tells the reviewer where the value came from
 
 
 def test_reviewers_see_what_was_taught_and_only_an_administrator_makes_quinte_forget(

@@ -245,3 +245,17 @@ def test_signing_out_ends_every_copy_of_the_session_and_a_new_password_ends_the_
     assert changed.status_code == 200 and "Password changed" in changed.text
     assert client.get("/api/records").status_code == 200  # the session that changed it goes on
     assert second.get("/api/records").status_code == 401
+
+
+def test_a_value_read_from_supplier_memory_says_so(site) -> None:
+    runtime, make_client = site
+    seeded = seed_record(runtime)
+    with runtime.db.session() as session:
+        session.execute(update(FieldRow).where(FieldRow.record_id == seeded.record_id,
+                                               FieldRow.name == "invoice_number").values(source="memory"))
+    client = make_client()
+    sign_in(client, "alice")
+    view = client.get(f"/records/{seeded.record_id}").text
+    field = re.search(r'data-field="invoice_number">.*?</div>', view, re.S).group(0)
+    assert "from supplier memory" in field
+    assert view.count("from supplier memory") == 1  # the rules' own values carry no such note
