@@ -90,8 +90,12 @@ def route_stage(ctx: StageContext, params: RouteParams) -> None:
             status = "needs_review" if reasons else "validated"
             if (record.status, record.reasons) == (status, reasons):
                 continue  # a repeated run: nothing changed, so no second event for webhooks to deliver
+            # One event per change of status. A repeated run may only reword the reasons (a duplicate check that
+            # now counts one more copy): the record shows them, but it is no new event for webhooks to deliver.
+            moved = record.status != status
             record.status = status
             record.reasons = reasons
             touch(record)
-            session.add(Event(kind=f"record.{record.status}", document_id=ctx.document_id, record_id=record.id,
-                              data={"reasons": reasons}))
+            if moved:
+                session.add(Event(kind=f"record.{record.status}", document_id=ctx.document_id, record_id=record.id,
+                                  data={"reasons": reasons}))

@@ -350,3 +350,36 @@ def test_instalment_migration_keeps_what_was_paid(database_url: str) -> None:
         assert {p.id: [i.status for i in p.instalments] for p in session.scalars(select(Payable))} == {
             "paid1": ["paid"], "open1": ["open"]}
     db.dispose()
+
+
+def test_a_rerun_that_only_rewords_the_reasons_sends_no_second_review_event(rt: Runtime) -> None:
+    """A redelivered duplicates + route pair, after another copy arrived, updates the reasons but not the events."""
+    from core.runner import run_stage
+
+    fields = {**SUPPLIER, "invoice_number": "77/2026", "issue_date": "2026-05-02", "total_amount": "100.00"}
+    book(rt, paper_record(rt, fields))
+    copy = paper_record(rt, fields, status="processing")
+    with rt.db.session() as session:
+        document_id = session.get(Record, copy).document_id
+
+    def review_state() -> tuple[str, list[str], int]:
+        with rt.db.session() as session:
+            record = session.get(Record, copy)
+            events = session.scalars(select(Event).where(Event.record_id == copy,
+                                                         Event.kind == "record.needs_review")).all()
+            return record.status, list(record.reasons or []), len(events)
+
+    for stage in ("duplicates", "route"):
+        run_stage(rt, document_id, stage)
+    status, reasons, events = review_state()
+    assert (status, events) == ("needs_review", 1) and "(and" not in " ".join(reasons)
+
+    third = paper_record(rt, fields, status="processing")  # a third copy arrives while the second waits for review
+    with rt.db.session() as session:
+        third_document = session.get(Record, third).document_id
+    run_stage(rt, third_document, "duplicates")
+    for stage in ("duplicates", "route"):  # the second's messages delivered again
+        run_stage(rt, document_id, stage)
+    status, reasons, events = review_state()
+    assert status == "needs_review" and "(and 1 more)" in " ".join(reasons)  # the record shows the news
+    assert events == 1  # but webhooks hear of the review once
