@@ -25,8 +25,10 @@ def extract(pages: list[PageWords], *, doc_type: str | None = None,
         probability = 1.0  # given by the pipeline, not guessed
     result = Extraction(doc_type=doc_type, doc_type_confidence=probability)
     if doc_type in ("invoice", "credit_note"):
-        result.fields, result.lines, found = extract_invoice(pages, doc_type=doc_type,
-                                                             supplier_labels=supplier_labels(pages, memory))
+        result.fields, result.lines, found = extract_invoice(pages, doc_type=doc_type)
+        labels = supplier_labels(pages, result.fields, memory)
+        if labels:  # a remembered supplier: read again with its own labels known
+            result.fields, result.lines, found = extract_invoice(pages, doc_type=doc_type, supplier_labels=labels)
         apply_memory(pages, result.fields, memory)
         # Checks again after the memory's corrections; a non-EU seller's note stands while no VAT id was found.
         notes = [c for c in found if c.code == NON_EU_SUPPLIER and "supplier_vat" not in result.fields]

@@ -380,15 +380,16 @@ def _supplier_of(fields: Mapping[str, ExtractedField], pages: Sequence[PageWords
     return next((vat for vat in memory.suppliers() if vat[2:] and vat[2:] in text), None)
 
 
-def supplier_labels(pages: Sequence[PageWords], memory: SupplierMemory | None) -> dict[str, list[str]]:
-    """The remembered labels, by field, of the supplier whose VAT number the page prints: the rules read them as known.
+def supplier_labels(pages: Sequence[PageWords], fields: Mapping[str, ExtractedField],
+                    memory: SupplierMemory | None) -> dict[str, list[str]]:
+    """The remembered labels, by field, of the document's supplier (as ``apply_memory`` finds it), for the rules.
 
     Besides finding the field, a known label keeps the rules from reading its row as something else (an
     unknown "Pratica: 123" beside the customer's address is otherwise taken for the customer's name).
     """
     if memory is None:
         return {}
-    vat = _supplier_of({}, pages, memory)
+    vat = _supplier_of(fields, pages, memory)
     hints = memory.hints(vat).values() if vat else ()
     return {hint.field: [hint.label] for hint in hints if hint.label and hint.field in INVOICE_LABELS}
 

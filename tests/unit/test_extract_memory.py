@@ -7,12 +7,11 @@ from extract.engine import extract
 from extract.evaluation import Item, drawn
 from extract.memory import DictMemory, canonical, confirmed_hints, hint_from_page
 
-VAT = "IT00743110157"
-
 
 def supplier(layout: str, language: str, seeds: range) -> list[Item]:
-    """One supplier's invoices with the number under "Pratica:" and the order under "Commessa:"."""
-    return unusual_supplier([drawn("invoice", language, layout, seed=s) for s in seeds], VAT)
+    """One supplier's invoices (the first one's VAT id): the number under "Pratica:", the order under "Commessa:"."""
+    items = [drawn("invoice", language, layout, seed=s) for s in seeds]
+    return unusual_supplier(items, items[0].fields["supplier_vat"])
 
 
 def taught(first: Item, *names: str) -> DictMemory:
@@ -20,7 +19,7 @@ def taught(first: Item, *names: str) -> DictMemory:
     for name in names:
         hint = hint_from_page(first.pages, name, first.fields[name])
         assert hint is not None
-        memory.remember(VAT, hint)
+        memory.remember(first.fields["supplier_vat"], hint)
     return memory
 
 
