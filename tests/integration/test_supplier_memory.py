@@ -13,7 +13,7 @@ from core.context import StageContext
 from core.document import PageWords
 from core.queue import InlineDispatcher
 from core.runtime import Runtime
-from extract.evaluation import drawn
+from extract.evaluation import Item, drawn
 from extract.memory import learn_from_correction
 from extract.models import SupplierHint
 from extract.stage import ExtractParams, extract_stage
@@ -85,15 +85,24 @@ def reviewer(runtime: Runtime) -> tuple[TestClient, dict[str, str]]:
     return client, {"Authorization": f"Bearer {token}"}
 
 
-def test_correcting_and_approving_through_the_api_teaches_labels(
-        runtime_factory: Callable[..., Runtime], database_url: str) -> None:
-    runtime = runtime_factory(database_url=database_url)
+def first_waits_for_review(runtime: Runtime) -> tuple[Item, Item, str, str, int]:
+    """Two documents of the unusual supplier: the first extracted and waiting for review, the second only stored.
+
+    Returns (first, second, the second's document id, the first's record id, its version).
+    """
     first, second = unusual_supplier([drawn("invoice", "it", "classic", seed=s) for s in (21, 22)], VAT)
     first_id, second_id = store(runtime, first.pages, "first"), store(runtime, second.pages, "second")
     extracted(runtime, first_id)
     with runtime.db.session() as session:
         record = session.scalars(select(Record).where(Record.document_id == first_id)).one()
-        record.status, record_id, version = "needs_review", record.id, record.version
+        record.status = "needs_review"
+        return first, second, second_id, record.id, record.version
+
+
+def test_correcting_and_approving_through_the_api_teaches_labels(
+        runtime_factory: Callable[..., Runtime], database_url: str) -> None:
+    runtime = runtime_factory(database_url=database_url)
+    first, second, second_id, record_id, version = first_waits_for_review(runtime)
     client, headers = reviewer(runtime)
 
     patched = client.patch(f"/api/records/{record_id}/fields", headers=headers,
@@ -126,12 +135,7 @@ def test_correcting_and_approving_through_the_api_teaches_labels(
 def test_reviewers_see_what_was_taught_and_only_an_administrator_makes_quinte_forget(
         runtime_factory: Callable[..., Runtime], database_url: str) -> None:
     runtime = runtime_factory(database_url=database_url)
-    first, second = unusual_supplier([drawn("invoice", "it", "classic", seed=s) for s in (21, 22)], VAT)
-    first_id, second_id = store(runtime, first.pages, "first"), store(runtime, second.pages, "second")
-    extracted(runtime, first_id)
-    with runtime.db.session() as session:
-        record = session.scalars(select(Record).where(Record.document_id == first_id)).one()
-        record.status, record_id, version = "needs_review", record.id, record.version
+    first, second, second_id, record_id, version = first_waits_for_review(runtime)
     client, headers = reviewer(runtime)
     create_user(runtime.db, "root", PASSWORD, "admin")
     admin = {"Authorization": "Bearer " + client.post("/api/token", data={"username": "root", "password": PASSWORD})
