@@ -526,7 +526,14 @@ def test_in_process_mode_killed_and_restarted_picks_up_unfinished_documents(
             ids = list(session.scalars(sql_select(Record.document_id)))
         assert "processing" in statuses(runtime, ids)
         second = processes.start(env, "up", "--threads", "1")
-        wait_until(lambda: all_finished(runtime, ids), 240, "the restarted process to finish what was left")
+
+        def all_three_finished() -> bool:
+            # A file the watcher had not taken yet when the process died is taken after the restart.
+            with runtime.db.session() as session:
+                ids[:] = session.scalars(sql_select(Record.document_id)).all()
+            return len(ids) == 3 and all_finished(runtime, ids)
+
+        wait_until(all_three_finished, 240, "the restarted process to finish what was left")
         assert second.poll() is None
         assert "re-enqueued" in processes.log(second)
         assert "failed" not in statuses(runtime, ids)
