@@ -258,6 +258,7 @@ def confirmed_hints(pages: Sequence[PageWords], values: Mapping[str, object], sk
     remembered so that page reads it there. Places are not remembered: names and amounts move between documents.
     """
     hints = []
+    rows = all_rows(pages)
     for name, value in values.items():
         if name in skip or value is None or name not in CONFIRMABLE:
             continue
@@ -267,7 +268,7 @@ def confirmed_hints(pages: Sequence[PageWords], values: Mapping[str, object], sk
         if hint.above:  # a header also heads the other rows of its column, whose values may match by chance
             continue
         hint = replace(hint, box=())
-        read = _by_label(pages, hint)
+        read = _by_label(rows, hint)
         # The label must lead back to this value here (a small number such as a rate is found in many places).
         if read is not None and _same(name, read[0], value):
             hints.append(hint)
@@ -305,11 +306,10 @@ def _label_sites(rows: Sequence[Line], label: str) -> Iterator[tuple[Line, int, 
         yield hit.row, hit.start, hit.end
 
 
-def _by_label(pages: Sequence[PageWords], hint: Hint) -> tuple[str, list[Word]] | None:
+def _by_label(rows: Sequence[Line], hint: Hint) -> tuple[str, list[Word]] | None:
     """The value after the remembered label (right of it, or under it for a header), read as the field."""
     if not hint.label:
         return None
-    rows = all_rows(pages)
     for row, start, end in _label_sites(rows, hint.label):
         after = _below(rows, row.page, row.words[start:end]) if hint.above else row.words[end:]
         found = _read(hint.field, after)
@@ -401,10 +401,11 @@ def apply_memory(pages: Sequence[PageWords], fields: dict[str, ExtractedField], 
     vat = _supplier_of(fields, pages, memory)
     if not vat:
         return
+    rows = all_rows(pages)  # once for every remembered field, not once per field and again per label check
     for name, hint in memory.hints(vat).items():
-        found = _by_label(pages, hint)
+        found = _by_label(rows, hint)
         # The supplier prints the field after its label: no label on the page, no field (whatever is at its place).
-        if found is None and (not hint.label or next(_label_sites(all_rows(pages), hint.label), None)):
+        if found is None and (not hint.label or next(_label_sites(rows, hint.label), None)):
             found = _by_position(pages, hint)
         if found is None:
             continue
