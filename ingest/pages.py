@@ -217,8 +217,28 @@ def render_image(data: bytes) -> Iterator[RawPage]:
             image.seek(index)
             # Camera and scanner JPEGs carry their rotation in EXIF; apply it before anything measures the page.
             upright = ImageOps.exif_transpose(image.copy())
-            grey = upright if upright.mode == "L" else upright.convert("L")
-            yield RawPage(grey)
+            yield RawPage(grey_on_white(upright))
+
+
+def grey_on_white(image: Image.Image) -> Image.Image:
+    """Any Pillow image as 8-bit grey as it would print: transparency over white paper, deep samples scaled.
+
+    Pillow's own ``convert("L")`` drops the alpha channel, so ink on a transparent background (a PNG saved by
+    a phone or a web app) came out as a black page; and it clips 16-bit samples at 255, so a 16-bit grey scan
+    came out white.
+    """
+    if image.mode == "L":
+        return image
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        paper = Image.new("RGBA", image.size, "white")
+        return Image.alpha_composite(paper, image.convert("RGBA")).convert("L")
+    if image.mode.startswith(("I", "F")):
+        samples = np.asarray(image, dtype=np.float64)
+        top = float(samples.max(initial=0.0))
+        # Integer scans use 8 or 16 bits of their range; float ones 0-1 (or an integer range).
+        full = 1.0 if image.mode == "F" and top <= 1.0 else 255.0 if top <= 255 else 65535.0 if top <= 65535 else top
+        return Image.fromarray(np.clip(samples * (255.0 / full), 0, 255).round().astype(np.uint8), "L")
+    return image.convert("L")
 
 
 def pages_stage(ctx: StageContext, params: PagesParams) -> None:

@@ -131,3 +131,37 @@ def test_a_damaged_embedded_jpeg_is_left_to_the_renderer() -> None:
         embedded_scan(page, 75)
     (rendered,) = render_pdf(buffer.getvalue(), PagesParams(dpi=75))
     assert rendered.jpeg is None and rendered.size == (620, 877)
+
+
+def _saved(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def _ink_on_transparent(mode: str) -> Image.Image:
+    """What a phone or web app saves: the paper is transparent (and black underneath), only the ink is opaque."""
+    page = np.zeros((877, 620, 4), np.uint8)
+    page[60:120, 50:250, 3] = 255  # a black stamp, fully opaque; everything else transparent black
+    return Image.fromarray(page, "RGBA").convert(mode)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P"])
+def test_a_transparent_background_is_white_paper_not_a_black_page(mode: str) -> None:
+    image = _ink_on_transparent(mode)
+    if mode == "P":
+        image.info["transparency"] = image.getpixel((0, 0))  # the background colour is the transparent one
+    (page,) = render_image(_saved(image, "PNG"))
+    grey = np.asarray(page.image)
+    assert grey[300:800, 300:600].min() == 255  # paper
+    assert grey[70:110, 60:240].max() < 30  # the stamp
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "TIFF"])
+def test_a_16_bit_scan_keeps_its_greys(fmt: str) -> None:
+    samples = np.full((877, 620), 65535, np.uint16)
+    samples[60:120, 50:250] = 0  # black
+    samples[200:260, 50:250] = 32896  # mid grey (128 × 257)
+    (page,) = render_image(_saved(Image.fromarray(samples), fmt))
+    grey = np.asarray(page.image)
+    assert (grey[0, 0], grey[80, 100], grey[230, 100]) == (255, 0, 128)
