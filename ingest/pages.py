@@ -104,7 +104,7 @@ def page_dpis(reader: PdfReader, params: PagesParams) -> list[int]:
     """The resolution for each PDF page: the configured one, lowered for enormous pages to bound memory."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages]
+        sizes = [(float(p.cropbox.width), float(p.cropbox.height)) for p in reader.pages]
     dpis = []
     for width_pt, height_pt in sizes:
         inches = max(width_pt, 1) / POINTS_PER_INCH * max(height_pt, 1) / POINTS_PER_INCH
@@ -135,7 +135,9 @@ def embedded_scan(page: PageObject, dpi: int) -> RawPage | None:
     """
     if int(page.get("/Rotate", 0) or 0) % 360:
         return None
-    box = page.mediabox  # what pdftoppm renders
+    box = page.cropbox  # what a viewer shows and the renderer draws; the media box when there is none
+    if list(map(float, box)) != list(map(float, page.mediabox)):
+        return None  # a scan cropped by its PDF: only part of the JPEG is the page
     operations = [(operands, op) for operands, op in ContentStream(page.get_contents(), page.pdf).operations
                   if op not in (b"q", b"Q")]
     if [op for _operands, op in operations] != [b"cm", b"Do"]:
@@ -184,9 +186,10 @@ def render_pdf(data: bytes, params: PagesParams) -> Iterator[RawPage]:
 
 def _render(data: bytes, number: int, dpi: int, params: PagesParams) -> Image.Image:
     try:
-        # Grey: OCR reads grey, and the original file keeps the colour.
+        # Grey: OCR reads grey, and the original file keeps the colour. The crop box, as a viewer shows the
+        # page: what lies outside it (a scan cropped in Acrobat, printer's marks) is not part of the document.
         images = convert_from_bytes(data, dpi=dpi, first_page=number, last_page=number, grayscale=True,
-                                    timeout=params.render_timeout)
+                                    use_cropbox=True, timeout=params.render_timeout)
     except PDFInfoNotInstalledError as exc:
         raise TransientError("poppler (pdftoppm) is not installed on this worker") from exc
     except (PDFPageCountError, PDFSyntaxError) as exc:

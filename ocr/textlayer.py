@@ -91,8 +91,8 @@ def _union(a: tuple, b: tuple) -> tuple:
 
 
 def _to_pixels(box: tuple, page: pdfium.PdfPage, scale: float) -> tuple[int, int, int, int]:
-    """PDF points (origin bottom-left, unrotated) to pixels of the page as pdftoppm renders it."""
-    ml, mb, mr, mt = page.get_mediabox()
+    """PDF points (origin bottom-left, unrotated) to pixels of the page as the pages stage renders it (its crop box)."""
+    ml, mb, mr, mt = page.get_cropbox()
     w, h = (mr - ml) * scale, (mt - mb) * scale
     x0, x1 = (box[0] - ml) * scale, (box[2] - ml) * scale
     y0, y1 = (mt - box[3]) * scale, (mt - box[1]) * scale
@@ -118,12 +118,15 @@ def read_text_layer(pdf_path: Path, page_index: int, dpi: int = 300) -> PageWord
         scale = dpi / 72.0
         width, height = page.get_size()  # already swapped for /Rotate 90 and 270
         number = page_index + 1
-        words = [
-            Word(text, _to_pixels(box, page, scale), 0.99, number, 1, line + 1) for text, box, line in grouped
-        ]
         # pdftoppm rounds the page size up to whole pixels. pdfium gives the size as a 32-bit float (A4's 595.2 pt
         # is 595.2000122), which would round 2480.00005 px up to 2481 and fail the stage's size check.
         size = math.ceil(width * scale - 1e-3), math.ceil(height * scale - 1e-3)
+        placed = [(text, _to_pixels(box, page, scale), line) for text, box, line in grouped]
+        # Text outside the crop box is not on the page a viewer (or the reviewer) sees.
+        words = [Word(text, bbox, 0.99, number, 1, line + 1) for text, bbox, line in placed
+                 if 0 <= (bbox[0] + bbox[2]) / 2 < size[0] and 0 <= (bbox[1] + bbox[3]) / 2 < size[1]]
+        if len(words) < 3:
+            return None
         return PageWords(number, size[0], size[1], words, source="text_layer")
     finally:
         pdf.close()

@@ -65,3 +65,32 @@ def test_searchable_pdf_finds_the_words() -> None:
     assert len(reader.pages) == 2
     assert "Quinte" in reader.pages[0].extract_text() and "archive" in reader.pages[1].extract_text()
     assert float(reader.pages[0].mediabox.width) == 612.0
+
+
+def test_a_cropped_page_is_read_as_a_viewer_shows_it(tmp_path: Path) -> None:
+    """A crop box (set by Acrobat's crop tool, or around printer's marks) is the page: the render, the text-layer
+    boxes and the words all keep to it, also on a page turned by /Rotate."""
+    from pypdf import PdfWriter
+    from pypdf.generic import RectangleObject
+
+    from ingest.pages import PagesParams, render_pdf
+
+    source = PdfReader(_pdf(tmp_path / "full.pdf", [*LINES, *[""] * 18, "Bozza riservata fuori pagina"]))
+    for rotation in (0, 90):
+        writer = PdfWriter()
+        page = writer.add_page(source.pages[0])
+        page.cropbox = RectangleObject([50, 300, 545, 800])  # the last line, at y=120, is outside
+        if rotation:
+            page.rotate(rotation)
+        path = tmp_path / f"cropped-{rotation}.pdf"
+        writer.write(path)
+
+        (rendered,) = render_pdf(path.read_bytes(), PagesParams(dpi=150))
+        image = np.asarray(rendered.image)
+        assert image.shape == ((1032, 1042) if rotation else (1042, 1032))  # 495 pt wide, 500 high, at 150 dpi
+        words = read_text_layer(path, 0, dpi=150)
+        assert words is not None and (words.height, words.width) == image.shape
+        assert sorted(w.text for w in words.words) == sorted(" ".join(LINES).split())  # turned: lines run down
+        for word in words.words:
+            x0, y0, x1, y1 = word.bbox
+            assert (image[y0:y1, x0:x1] < 128).any(), word

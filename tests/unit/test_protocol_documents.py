@@ -77,6 +77,37 @@ def test_stamp_goes_on_the_first_page_of_a_copy() -> None:
     assert "0000042" not in second
 
 
+@pytest.mark.parametrize(("rotation", "crop"), [(0, None), (90, None), (270, [40, 60, 500, 700]),
+                                              (180, [-100, -50, 400, 600])])
+def test_the_stamp_is_in_the_top_right_corner_of_the_page_as_a_viewer_shows_it(
+    rotation: int, crop: list[float] | None
+) -> None:
+    """Scanners write turned pages (/Rotate) and boxes that do not start at 0,0; the stamp must still be seen."""
+    import numpy as np
+    from pdf2image import convert_from_bytes
+    from pypdf import PdfWriter
+    from pypdf.generic import RectangleObject
+
+    writer = PdfWriter()
+    page = writer.add_page(PdfReader(io.BytesIO(_pdf(1))).pages[0])
+    if crop:
+        page.mediabox = page.cropbox = RectangleObject(crop)
+    if rotation:
+        page.rotate(rotation)
+    original = io.BytesIO()
+    writer.write(original)
+
+    stamped = stamp_pdf(original.getvalue(), stamp_lines(_entry(), "Comune di Esempio"))
+    (shown,) = convert_from_bytes(stamped, dpi=50, use_cropbox=True)
+    rgb = np.asarray(shown.convert("RGB")).astype(int)
+    red = (rgb[..., 0] > 120) & (rgb[..., 1] < 80) & (rgb[..., 2] < 80)
+    ys, xs = np.nonzero(red)
+    height, width = red.shape
+    assert len(xs) > 50, "no stamp on the visible page"
+    assert xs.min() > width / 3 and xs.max() < width and ys.max() < height / 3  # top right, whole
+    assert "N. 0000042" in PdfReader(io.BytesIO(stamped)).pages[0].extract_text()
+
+
 def test_page_images_become_a_pdf() -> None:
     from PIL import Image
 
