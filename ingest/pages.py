@@ -210,7 +210,7 @@ def render_image(data: bytes) -> Iterator[RawPage]:
         frames = getattr(image, "n_frames", 1)
         # A single-frame JPEG that needs no turning is stored as it came.
         keep_bytes = (image.format == "JPEG" and frames == 1 and image.mode in ("L", "RGB")
-                      and image.getexif().get(ExifTags.Base.Orientation, 1) == 1)
+                      and image.getexif().get(ExifTags.Base.Orientation, 1) == 1 and _pixel_aspect(image) == 1)
         if keep_bytes:
             # Not decoded here: intake's probe (ingest.sniff) decoded it in full and quarantines a damaged one.
             # Its own reader, not tied to this block: the page may be decoded after the generator has finished.
@@ -220,7 +220,35 @@ def render_image(data: bytes) -> Iterator[RawPage]:
             image.seek(index)
             # Camera and scanner JPEGs carry their rotation in EXIF; apply it before anything measures the page.
             upright = ImageOps.exif_transpose(image.copy())
-            yield RawPage(grey_on_white(upright))
+            yield RawPage(square_pixels(grey_on_white(upright), _pixel_aspect(image)))
+
+
+def _pixel_aspect(image: Image.Image) -> float:
+    """Horizontal over vertical resolution of the current frame; 1 when unknown or within 5 %."""
+    resolution = image.info.get("dpi") or image.info.get("resolution")
+    try:
+        across, down = (float(v) for v in resolution)
+    except (TypeError, ValueError):
+        return 1.0
+    if across <= 0 or down <= 0 or abs(across / down - 1) <= 0.05:
+        return 1.0
+    return across / down
+
+
+def square_pixels(image: Image.Image, aspect: float) -> Image.Image:
+    """A page whose pixels are not square stretched along its coarser axis, so the text has its true shape.
+
+    A standard-resolution fax is 204 × 98 dpi: read as it is, every letter is half its height and Tesseract lost
+    half of an invoice's fields.
+    """
+    if aspect == 1:
+        return image
+    width, height = image.size
+    size = (width, round(height * aspect)) if aspect > 1 else (round(width / aspect), height)
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise UnreadableDocument(f"a page of {width} × {height} pixels at a {aspect:.2f} pixel aspect is too large",
+                                 code="page_too_large")
+    return image.resize(size, Image.Resampling.BICUBIC)
 
 
 def grey_on_white(image: Image.Image) -> Image.Image:

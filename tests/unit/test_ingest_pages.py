@@ -165,3 +165,26 @@ def test_a_16_bit_scan_keeps_its_greys(fmt: str) -> None:
     (page,) = render_image(_saved(Image.fromarray(samples), fmt))
     grey = np.asarray(page.image)
     assert (grey[0, 0], grey[80, 100], grey[230, 100]) == (255, 0, 128)
+
+
+def test_a_standard_resolution_fax_gets_square_pixels() -> None:
+    """204 × 98 dpi (a G3 fax): stored and read with the letters at their true height, not squashed to half."""
+    page = Image.new("1", (1728, 1100), 1)
+    ImageDraw.Draw(page).rectangle((200, 100, 403, 197), fill=0)  # a square inch on paper: 204 × 98 pixels
+    buffer = io.BytesIO()
+    page.save(buffer, format="TIFF", compression="group3", dpi=(204, 98))
+    (rendered,) = render_image(buffer.getvalue())
+    assert rendered.size == (1728, round(1100 * 204 / 98))
+    ys, xs = np.nonzero(np.asarray(rendered.image) < 128)
+    assert abs((ys.max() - ys.min()) - (xs.max() - xs.min())) <= 4  # square again
+
+
+def test_a_jpeg_with_square_pixels_at_any_resolution_keeps_its_bytes() -> None:
+    buffer = io.BytesIO()
+    _scan("RGB").save(buffer, format="JPEG", dpi=(200, 200))
+    (page,) = render_image(buffer.getvalue())
+    assert page.jpeg == buffer.getvalue()
+    stretched = io.BytesIO()
+    _scan("RGB").save(stretched, format="JPEG", dpi=(200, 100))
+    (page,) = render_image(stretched.getvalue())
+    assert page.jpeg is None and page.size == (620, 1754)
