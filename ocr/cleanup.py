@@ -49,6 +49,16 @@ def scale_for_height(height: float | None, shape: tuple[int, ...], params: Clean
     return min(scale, params.max_side_px / max(shape))
 
 
+def is_negative(grey: np.ndarray, dark_fraction: float) -> bool:
+    """Mostly dark, and no light region larger than a few letters: white text on a black page."""
+    dark = grey < DARK_GREY
+    if np.count_nonzero(dark) < dark_fraction * dark.size:
+        return False
+    count, _labels, stats, _centroids = cv2.connectedComponentsWithStats((~dark).astype(np.uint8), connectivity=8)
+    largest = int(stats[1:, cv2.CC_STAT_AREA].max()) if count > 1 else 0
+    return 0 < largest < 0.01 * dark.size
+
+
 def crop_dark_margins(grey: np.ndarray, dark_fraction: float) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """Cut rows/columns at the edges that are mostly dark (scanner lid, black borders, edge shadows)."""
     dark = grey < DARK_GREY
@@ -316,6 +326,9 @@ def clean_page(image: np.ndarray, params: CleanupParams, *, dpi: float | None = 
     """Run the enabled cleanup steps in order; boxes read from ``ocr_image`` fit ``review_image``."""
     grey, kind = to_grey(image)
     info: dict[str, Any] = {"input_kind": kind, "input_size": [grey.shape[1], grey.shape[0]]}
+    if params.negative and is_negative(grey, params.negative_dark_fraction):
+        grey = 255 - grey
+        info["inverted"] = True
     if params.smooth:
         grey = cv2.blur(grey, (2, 2))
     if params.borders:

@@ -35,6 +35,12 @@ class CleanupParams(BaseModel):
     # every level.
     smooth: bool = True
 
+    # A page that is mostly dark with only small light marks on it is a negative (white text on black: a bitonal
+    # TIFF whose photometric tag is wrong, a microfilm print) and is inverted first. A receipt photographed on a
+    # dark table is mostly dark too, but its paper is one large light region, so it is left alone.
+    negative: bool = True
+    negative_dark_fraction: float = Field(0.6, gt=0.5, le=1)
+
     borders: bool = True
     border_dark_fraction: float = Field(0.6, gt=0, le=1)
     punch_holes: bool = True

@@ -11,6 +11,7 @@ import pytest
 from ocr.cleanup import (
     clean_page,
     crop_dark_margins,
+    is_negative,
     normalise_background,
     remove_speckles,
     sauvola,
@@ -192,3 +193,17 @@ def test_a_grey_shadow_over_text_is_not_painted_out_but_a_black_border_is(page: 
     bordered[:, :60] = 10  # the scanner's black lid along the left edge
     out, removed = whiten_edge_blobs(bordered)
     assert removed == 1 and out[:, :60].min() == 255
+
+
+def test_a_negative_page_is_inverted_but_a_receipt_on_a_dark_table_is_not(page: np.ndarray) -> None:
+    negative = 255 - page
+    assert is_negative(negative, 0.6)
+    cleaned = clean_page(negative, CleanupParams(orientation=False, deskew=False))
+    assert cleaned.info["inverted"] is True
+    assert np.median(cleaned.review_image) == 255  # white paper again
+
+    # A narrow receipt photographed on a dark table: the paper is one large light region, not letters.
+    table = np.full((page.shape[0], page.shape[1] * 3), 40, np.uint8)
+    table[:, page.shape[1]:2 * page.shape[1]] = page
+    assert (table < 100).mean() > 0.6 and not is_negative(table, 0.6)
+    assert "inverted" not in clean_page(table, CleanupParams(orientation=False, deskew=False)).info

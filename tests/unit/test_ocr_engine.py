@@ -49,6 +49,17 @@ def test_bitonal_scans_give_words(name: str) -> None:
     assert len([w for w in words.words if len(w.text) > 3 and w.confidence > 0.8]) > 50
 
 
+def test_a_bitonal_scan_stored_as_a_negative_is_read() -> None:
+    """A bitonal TIFF whose photometric tag is wrong shows white text on black; cleanup turns it back."""
+    from pdf2image import convert_from_path
+
+    image = ~np.asarray(convert_from_path(str(SCANS / "ccitt.pdf"), dpi=150)[0].convert("1"))
+    cleaned = clean_page(image, CleanupParams(), dpi=150)
+    assert cleaned.info.get("inverted") is True
+    words = recognise(cleaned.ocr_image, page=1, languages="eng")
+    assert len([w for w in words.words if len(w.text) > 3 and w.confidence > 0.8]) > 50
+
+
 def test_timeout_raises_ocr_timeout() -> None:
     with pytest.raises(OcrTimeout):
         recognise(text_page(), page=1, timeout=0.01)
