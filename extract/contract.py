@@ -198,6 +198,8 @@ def _plausible_name(name: str) -> bool:
     if not (2 <= len(name) <= 90) or (not name[0].isupper() and not name[0].isdigit()):
         return False
     lowered = name.lower()
+    if lowered in ("recitals", "witnesseth", "whereas", "date", "background", "premesso", "premesse", "agreement"):
+        return False  # a heading after the list of parties
     if any(t.islower() and t not in C.NAME_JOINERS for t in name.split()):
         return False  # a sentence, not a name
     if re.match(r"(?:p\.?\s?iva|c\.?\s?f\.?|vat|codice|partita)\b", lowered):
@@ -212,6 +214,10 @@ def _plausible_name(name: str) -> bool:
 def _name_at(text: str, pos: int) -> tuple[int, int, str] | None:
     chunk = text[pos : pos + 160]
     lead = len(chunk) - len(chunk.lstrip(" ,:"))
+    alias = _ALIAS.match(chunk, lead)
+    defined = _defined_by(text, alias.group(1)) if alias else None
+    if alias and defined:
+        return pos + alias.start(), pos + alias.end(), defined  # the evidence is where the clause names it
     end = C.NAME_END.search(chunk, lead)
     stop = end.start() if end else min(len(chunk), lead + 90)
     name = _clean_name(chunk[lead:stop])
@@ -220,12 +226,31 @@ def _name_at(text: str, pos: int) -> tuple[int, int, str] | None:
     return pos + lead, pos + lead + len(name), name
 
 
+_ALIAS = re.compile(r"(?:the\s+)?([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)\b")
+
+
+def _defined_by(text: str, term: str) -> str | None:
+    """The company a defined term was given to, for a party named by it ("between Buyer and the Company"):
+    "Georgia-Pacific LLC (“Buyer”)", "Buckeye Technologies Inc. (the “Company”)"."""
+    defined = re.compile(rf"\(\s*(?:the\s+|collectively,?\s+|together,?\s+)?[“\"]{re.escape(term)}[”\"]")
+    for definition in defined.finditer(text[:HEAD_CHARS]):
+        window = max(0, definition.start() - 120)
+        before = text[window : definition.start()]
+        companies = list(C.COMPANY_NAME.finditer(before))
+        if not companies or before[companies[-1].end(1) :].strip(" ,"):
+            continue  # the term is not given to a company named just before it
+        name = _clean_name(companies[-1].group(1))
+        if _plausible_name(name) and name != term:
+            return name
+    return None
+
+
 def _next_party(text: str, pos: int, limit: int) -> int | None:
     """Where the next party's name starts after a party's description, or None at the end of the list."""
     window = text[pos:limit]
     # The list ends at the recitals, or where a sentence ends after a defined term: (“BUYER”). PRELIMINARY ...
-    stop = re.search(r"\b(?:WHEREAS|RECITALS|PREMESSO|premesso|si\s+conviene|agree\s+as\s+follows|The\s+parties|"
-                     r"Le\s+parti)\b|[)”\"]\s*\.\s", window)
+    stop = re.search(r"\b(?:WHEREAS|RECITALS|WITNESSETH|PREMESSO|premesso|si\s+conviene|agree\s+as\s+follows|"
+                     r"The\s+parties|Le\s+parti)\b|[)”\"]\s*\.\s|\b(?-i:[A-Z]{3,}(?:\s+[A-Z]{3,})?)\s*:", window)
     window = window[: stop.start()] if stop else window
     depth = 0
     for i, ch in enumerate(window):
@@ -243,7 +268,8 @@ def _next_party(text: str, pos: int, limit: int) -> int | None:
                 continue
         if match and (i == 0 or window[i] in ")”\",;" or window[i].isspace()):
             after = window[match.end() : match.end() + 1]
-            if after[:1].isupper() or after[:1].isdigit():
+            # "and the Company": a defined term, which _name_at resolves to the company it was given to
+            if after[:1].isupper() or after[:1].isdigit() or re.match(r"the\s+[A-Z]", window[match.end() :]):
                 return pos + match.end()
     return None
 

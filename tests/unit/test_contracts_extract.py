@@ -135,6 +135,24 @@ def test_party_blocks_forms_and_letters() -> None:
     assert fields["effective_date"].value == "2009-05-12"  # a US document: month first
 
 
+def test_letterheads_headings_and_defined_terms_are_not_names() -> None:
+    letter = ("CONFIDENTIALITY AGREEMENT Exhibit (d)(2) December 7, 2012 JAB Beech Inc. 2200 Pennsylvania Avenue "
+              "Ladies and Gentlemen: In connection with a possible transaction with Caribou Coffee Company, Inc., a "
+              "Minnesota corporation (the “Seller”), the Seller expects to make available to JAB Beech Inc. (“you”) "
+              "certain information.")
+    assert extract_contract(_words(letter))["parties"].value == ["JAB Beech Inc.", "Caribou Coffee Company, Inc."]
+    form = ("MUTUAL NONDISCLOSURE AGREEMENT PARTIES: SafeNet, Inc (the “Company”) 4690 Millennium Drive Belcamp, MD "
+            "21017 Datakey, Inc. (“Datakey”) 407 West Travelers Trail Burnsville, MN 55337-2558 RECITALS: A. The "
+            "Company and Datakey are commencing discussions.")
+    assert extract_contract(_words(form))["parties"].value == ["SafeNet, Inc", "Datakey, Inc."]
+    dated = ("NON-DISCLOSURE AGREEMENT PARTIES: John J. Donahoe II (“Employee”) NIKE, Inc., and its subsidiaries "
+             "(“NIKE”) DATE: October 17, 2019 RECITALS: A. This Agreement is effective as of January 13, 2020.")
+    assert extract_contract(_words(dated))["parties"].value == ["John J. Donahoe II", "NIKE, Inc."]
+    aliases = ("Dear Mr. Park: Georgia-Pacific LLC (“Buyer”) has requested information regarding Buckeye "
+               "Technologies Inc. (the “Company”) in connection with a transaction between Buyer and the Company.")
+    assert extract_contract(_words(aliases))["parties"].value == ["Georgia-Pacific LLC", "Buckeye Technologies Inc."]
+
+
 def test_dates_and_law_clauses_in_us_agreements() -> None:
     text = ("This Agreement, dated this 18th day of September, 2014, is entered into by and between Robert J. Shovlin "
             "(“Employee”) and NeoGenomics, Inc. (“Company”). THIS AGREEMENT SHALL BE GOVERNED BY THE LAWS OF THE "
