@@ -43,7 +43,7 @@ END_ANCHORS = re.compile(
 TERM_ANCHORS = re.compile(
     r"\b(?:durata\s+(?:di|pari\s+a|è\s+di|del\s+contratto\s+è\s+(?:fissata\s+in|di))|per\s+(?:un\s+periodo\s+di|la\s+durata\s+di)|"
     r"continues?\s+(?:in\s+(?:full\s+)?(?:force|effect)\s+)?for(?:\s+a\s+(?:period|term)\s+of)?|"
-    r"(?:term|period)\s+of(?:\s+this\s+Agreement)?(?:\s+(?:shall|will)\s+be)?|for\s+a\s+(?:period|term)\s+of|"
+    r"(?:term|period)\s+of(?:\s+this\s+(?:letter\s+)?Agreement)?(?:\s+(?:shall|will)\s+be)?|for\s+a\s+(?:period|term)\s+of|"
     r"remain\s+in\s+(?:full\s+)?(?:force\s+and\s+effect|effect)\s+(?:for(?:\s+a\s+period\s+of)?)|"
     r"terminate\s+(?:automatically\s+)?(?:upon\s+the\s+)?(?:expiration\s+of)|expire\s+(?:on\s+the\s+)?)\s*",
     re.IGNORECASE,

@@ -392,7 +392,10 @@ def find_term(text: str) -> tuple[int, int, str] | None:
         if not found or not _plain_duration(text, *found[:2]):
             continue
         before = text[max(0, match.start() - 150) : match.end()]
-        if C.TERM_CONTEXT.search(before) and not C.TERM_NOT.search(before):
+        # What the duration restricts is said in its own sentence ("for eighteen months after your employment"):
+        # the sentence before may end a non-compete clause.
+        sentence = _clause_before(text, match.end()) + text[found[1] : found[1] + 80].split(". ")[0]
+        if C.TERM_CONTEXT.search(before) and not C.TERM_NOT.search(sentence):
             return found
     return None
 

@@ -101,6 +101,14 @@ def test_shared_ndas_text_layer(shared_data: Path) -> None:
         ("This Agreement shall terminate upon the earlier of (i) a Transaction and (ii) eighteen (18) months from "
          "the date of this Agreement.", "P18M"),
         ("This Agreement shall be effective for a 36-month period.", "P36M"),
+        ("Except as otherwise provided in paragraphs 4 and 5 hereof, the term of this letter agreement shall be "
+         "three years (the “Term”).", "P3Y"),
+        # the sentence before ends a restriction; this one is about the agreement
+        ("The restrictions contained in paragraph 2(a) above will remain in full force and effect unless waived by "
+         "the Company. 6. Term. The term of this agreement shall be three (3) years, beginning on the date signed.",
+         "P3Y"),
+        ("c. Confidential Information Post-Employment. For a period of eighteen (18) months after your employment "
+         "with Schneider, you will not disclose it.", None),
         # restrictions, deadlines and survival periods are not the agreement's term
         ("During the term of this Agreement and for a period of one (1) year thereafter, Employee will not solicit.",
          None),
