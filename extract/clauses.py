@@ -10,7 +10,9 @@ PARTIES_INTRO = re.compile(
     re.IGNORECASE,
 )
 # After one party's description, the connector to the next one.
-PARTY_CONNECTOR = re.compile(r"(?:[)”\"]\s*[,;]?\s*(?:and|e|ed)?|[,;]\s*(?:and|e|ed)|\s(?:and|e|ed))\s+(?=\S)")
+PARTY_CONNECTOR = re.compile(
+    r"(?:[)”\"]\s*[,;]?\s*(?:(?:and|e|ed),?)?|[,;]\s*(?:and|e|ed),?|\s(?:and|e|ed),?)\s+(?=\S)"
+)
 # Where a party's name stops and its description begins.
 NAME_END = re.compile(
     r",?\s+(?:a|an|the|its|con\s+sede|with|having|located|residing|whose|of|in\s+persona|nat[oa]|"

@@ -191,6 +191,7 @@ def _clean_name(name: str) -> str:
     name = re.sub(r"^(?:(?:and|of|e|ed|with|by|the\s+undersigned)\s+)+", "", name)
     name = re.sub(r"^(?:(?:la|il|lo|the)\s+(?:società|company|ditta)\s+)", "", name, flags=re.IGNORECASE)
     name = C.NAME_PREFIX.sub("", name)
+    name = re.sub(r",?\s+(?:M\.D\.|Ph\.D\.|J\.D\.|Esq\.?)$", "", name)  # a degree is not part of the name
     return name.strip(" ,;:")
 
 
@@ -327,6 +328,9 @@ def _with_signer(text: str, found: list[tuple[int, int, str]]) -> list[tuple[int
         ):
             continue
         name = match.group(1).strip()
+        words = name.split()
+        if len(words) > 2 and words[-1] == words[0]:
+            name = " ".join(words[:-1])  # "/s/ Mary Minnick Mary Minnick": the signature, then the printed name
         if _plausible_name(name) and name.lower() not in found[0][2].lower():
             return [*found, (match.start(1), match.end(1), name)]
     return found

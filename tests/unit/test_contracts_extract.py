@@ -159,6 +159,16 @@ def test_letterheads_headings_and_defined_terms_are_not_names() -> None:
     aliases = ("Dear Mr. Park: Georgia-Pacific LLC (“Buyer”) has requested information regarding Buckeye "
                "Technologies Inc. (the “Company”) in connection with a transaction between Buyer and the Company.")
     assert extract_contract(_words(aliases))["parties"].value == ["Georgia-Pacific LLC", "Buckeye Technologies Inc."]
+    comma = ('This AGREEMENT is made by and between AEP Energy Services, Inc. an Ohio corporation ("AEPES") and, '
+             'Perot Systems Corporation having a place of business in Dallas ("Company"). WITNESSETH: WHEREAS ...')
+    assert extract_contract(_words(comma))["parties"].value == ["AEP Energy Services, Inc.",
+                                                                "Perot Systems Corporation"]
+    doctor = ("This Agreement is entered into by and between Maher Albitar, M.D. (“Consultant”) and NeoGenomics, Inc., "
+              "a Nevada corporation (“Company”). 1. Services.")
+    assert extract_contract(_words(doctor))["parties"].value == ["Maher Albitar", "NeoGenomics, Inc."]
+    release = ("I, Mary Minnick, hereby release The Coca-Cola Company and its subsidiaries (the “Company”). "
+               "EXECUTIVE: /s/ Mary Minnick Mary Minnick Date: March 1, 2007")
+    assert extract_contract(_words(release))["parties"].value == ["The Coca-Cola Company", "Mary Minnick"]
 
 
 def test_dates_and_law_clauses_in_us_agreements() -> None:
