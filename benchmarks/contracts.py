@@ -175,10 +175,15 @@ class F1:
 
 
 def _split(names: list[str]) -> dict[str, list[str]]:
-    """A fixed half for tuning and a half held out: by the file's hex name, not by position."""
+    """A fixed half for tuning and a half held out: by the file's hex name, not by position.
+
+    On 2026-11-28 the failures of half the held-out half (third hex digit even) were read to find general
+    mistakes (letterheads glued to names, defined terms as parties); the other quarter has never been read.
+    """
     tune = [n for n in names if int(n[:2], 16) % 2 == 0]
     held = [n for n in names if int(n[:2], 16) % 2 == 1]
-    return {"tune": tune, "held-out": held, "all": names}
+    unread = [n for n in held if int(n[2], 16) % 2 == 1]
+    return {"tune": tune, "held-out": held, "held-out, never read": unread, "all": names}
 
 
 def run_kleister(data: Path = KLEISTER, names: list[str] | None = None) -> dict[str, F1]:
@@ -286,7 +291,8 @@ def main() -> None:
         f"`python -m benchmarks contracts`.",
         "## Kleister-NDA (text layer, Kleister F1 over key=value pairs)",
         f"{len(read_expected(KLEISTER / 'expected.tsv'))} NDAs; the rules were tuned on the `tune` half only "
-        f"(file names whose first hex byte is even); `held-out` was not looked at while tuning. "
+        f"(file names whose first hex byte is even) until 2026-11-28, when the failures of half the `held-out` "
+        f"half were read too; `held-out, never read` is the quarter nobody has looked at (third hex digit odd). "
         f"Target ≥ 0.75: **{'met' if k_f1 >= 0.75 else 'missed'}** ({k_f1:.3f}). Took {k_seconds:.0f} s "
         "(text layers cached under benchmarks/out/).",
         kleister_table(kleister),
