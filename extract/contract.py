@@ -103,7 +103,7 @@ class _Found:
 
 # "4th day of May, 2005", "11 DAY OF October, 2007", "December 9 th , 2014" (a superscript split from its number).
 _DAY_OF = re.compile(
-    r"(\d{1,2})\s?(?:st|nd|rd|th)?\s+day\s+of\s+([A-Za-z]+),?\s+(\d{4})"
+    r"(\d{1,2})\s?(?:st|nd|rd|th)?\s+(?:day\s+)?of\s+([A-Za-z]+)\s*,?\s+(\d{4})"
     r"|([A-Za-z]+)\s+(\d{1,2})\s?(?:st|nd|rd|th)?\s*,\s*(\d{4})",
     re.IGNORECASE,
 )

@@ -184,6 +184,10 @@ def test_dates_and_law_clauses_in_us_agreements() -> None:
     assert (fields["effective_date"].value, fields["jurisdiction"].value) == ("2004-11-19", "Kansas")
     split = "THIS AGREEMENT is made as of December 9 th , 2014 by and between DigiPath, Inc. and W-Net, Inc."
     assert extract_contract(_words(split))["effective_date"].value == "2014-12-09"
+    for opening, date in (("entered into this 31st day of May , 2005 by and between", "2005-05-31"),
+                          ("is made this 6th of February, 1999 by and between", "1999-02-06")):
+        text = f"This Agreement {opening} High Speed Net Solutions and Promark Technology, Inc."
+        assert extract_contract(_words(text))["effective_date"].value == date
 
 
 def test_day_first_follows_the_document() -> None:
