@@ -100,11 +100,25 @@ def _reader(data: bytes) -> PdfReader:
     return reader
 
 
+def _visible_size(page: PageObject) -> tuple[float, float]:
+    """Width and height in points of what the renderer draws: the crop box within the media box."""
+
+    def span(box: list[float], axis: int) -> tuple[float, float]:
+        return min(box[axis], box[axis + 2]), max(box[axis], box[axis + 2])
+
+    crop, media = [float(v) for v in page.cropbox], [float(v) for v in page.mediabox]
+    sizes = []
+    for axis in (0, 1):
+        (crop_lo, crop_hi), (media_lo, media_hi) = span(crop, axis), span(media, axis)
+        sizes.append(max(min(crop_hi, media_hi) - max(crop_lo, media_lo), 0.0))
+    return sizes[0], sizes[1]
+
+
 def page_dpis(reader: PdfReader, params: PagesParams) -> list[int]:
     """The resolution for each PDF page: the configured one, lowered for enormous pages to bound memory."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        sizes = [(float(p.cropbox.width), float(p.cropbox.height)) for p in reader.pages]
+        sizes = [_visible_size(p) for p in reader.pages]
     dpis = []
     for width_pt, height_pt in sizes:
         inches = max(width_pt, 1) / POINTS_PER_INCH * max(height_pt, 1) / POINTS_PER_INCH

@@ -188,3 +188,16 @@ def test_a_jpeg_with_square_pixels_at_any_resolution_keeps_its_bytes() -> None:
     _scan("RGB").save(stretched, format="JPEG", dpi=(200, 100))
     (page,) = render_image(stretched.getvalue())
     assert page.jpeg is None and page.size == (620, 1754)
+
+
+def test_a_small_crop_of_an_enormous_page_is_rendered_at_full_resolution() -> None:
+    """The size that bounds memory is what the renderer draws, the crop box, not the media box around it."""
+    from pypdf.generic import RectangleObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(20000, 20000)  # 7 m square: refused when rendered whole
+    page.cropbox = RectangleObject([1000, 1000, 1595, 1842])  # an A4 sheet inside it
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    (rendered,) = render_pdf(buffer.getvalue(), PagesParams(dpi=100))
+    assert rendered.size == (827, 1170)
