@@ -201,3 +201,11 @@ def test_a_small_crop_of_an_enormous_page_is_rendered_at_full_resolution() -> No
     writer.write(buffer)
     (rendered,) = render_pdf(buffer.getvalue(), PagesParams(dpi=100))
     assert rendered.size == (827, 1170)
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(595, 842)
+    page.cropbox = RectangleObject([-10000, -10000, 10000, 10000])  # a crop box larger than the page is cut to it
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    (rendered,) = render_pdf(buffer.getvalue(), PagesParams(dpi=100))
+    assert rendered.size == (827, 1170)
