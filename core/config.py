@@ -154,7 +154,8 @@ def load_pipelines(path: Path, registry: StageRegistry) -> PipelinesConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+        where = "" if path.is_absolute() else f" (looked in {path.resolve().parent}; QUINTE_PIPELINES sets its path)"
+        raise ConfigError([f"{path}: cannot read: {exc.strerror}{where}"]) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -60,6 +60,14 @@ def test_unreadable_yaml_is_reported(tmp_path: Path) -> None:
         load_pipelines(tmp_path / "missing.yaml", build_registry())
 
 
+def test_a_missing_relative_pipelines_file_says_where_it_was_looked_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=f"looked in {tmp_path}; QUINTE_PIPELINES sets its path"):
+        load_pipelines(Path("pipelines.yaml"), build_registry())
+
+
 def test_extra_keys_are_refused() -> None:
     problems = _problems(yaml.safe_load("pipelines: {a: {stages: [{name: pages}], colour: blue}}"))
     assert any("colour" in p for p in problems)
