@@ -170,13 +170,15 @@ SIGNATURE_CUES = re.compile(r"\b(?:firma|firmato|sottoscritt\w|signature|signed|
 # What a page heading or a letter's address block glues before a name: "EXECUTION VERSION Westway Group, Inc.",
 # "Board of Directors of Interactive Data Corporation", "Mr. Thomas Hook President and CEO Greatbatch, Inc.".
 NAME_PREFIX = re.compile(
-    r"^(?:(?:EXECUTION\s+(?:VERSION|COPY)|FINAL\s+VERSION|CONFIDENTIAL|LOGO|STRICTLY|PRIVATE|PERSONAL|AGREEMENT|"
+    # Headings are in capitals ("PRIVATE AND CONFIDENTIAL"); "Private Equity Partners LLC" is a name.
+    r"^(?:(?:(?-i:EXECUTION\s+(?:VERSION|COPY)|FINAL\s+VERSION|CONFIDENTIAL|LOGO|STRICTLY|PRIVATE|PERSONAL|AGREEMENT|"
+    r"AND)|"
     r"(?:Exhibit|EX-)\s*[\w.()\-]*\d[\w.()\-]*|"
     # a letter's date line: "December 7, 2012 JAB Beech Inc.", or its tail "11, 2012 One Equity Partners IV, L.P."
     r"(?:(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+)?"
     r"\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|\d{1,2}/\d{1,2}/\d{2,4}|"
     # an address block ending in a ZIP code: "4690 Millennium Drive Belcamp, MD 21017 Datakey, Inc."
-    r"\d+\s+(?:[\w.#\-]+,?\s+){1,8}?[A-Z]{2}\s+\d{5}(?:-\d{4})?)\s+)+"
+    r"\d+\s+(?:[\w.#\-]+,?\s+){1,8}?(?-i:[A-Z]{2})\s+\d{5}(?:-\d{4})?)\s+)+"
     r"|^(?:the\s+)?(?:Board\s+of\s+Directors|Special\s+Committee)\s+of\s+(?:the\s+Board\s+of\s+Directors\s+of\s+)?"
     r"|^(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?(?:[A-Z][\w.]*\s+){1,3}(?:Vice\s+)?(?:President|Chief\s+\w+\s+Officer|CEO|CFO|Chairman|"
     r"General\s+Counsel|Secretary|Treasurer|Director)(?:\s+(?:and|&)\s+(?:CEO|CFO|COO|Chairman|Secretary|Treasurer))?\s+",

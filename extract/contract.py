@@ -227,7 +227,10 @@ def _name_at(text: str, pos: int) -> tuple[int, int, str] | None:
     return pos + lead, pos + lead + len(name), name
 
 
-_ALIAS = re.compile(r"(?:the\s+)?([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)\b")
+# A defined term standing alone as a party: it ends where the clause goes on ("Buyer and", "the Company."), so the
+# first words of a longer name ("Parent's Subsidiary LLC", "Bank of Marin") are not taken for one.
+_ALIAS = re.compile(r"(?:the\s+)?([A-Z][\w\-]+(?:\s+[A-Z][\w\-]+)?)(?![\w'’])"
+                    r"(?=\s*(?:$|[,;:.)]|\s(?:and|or|e|ed|in|to|for|with|regarding|concerning|relating)\b))")
 
 
 def _defined_by(text: str, term: str) -> str | None:
@@ -398,7 +401,11 @@ def find_term(text: str) -> tuple[int, int, str] | None:
         before = text[max(0, match.start() - 150) : match.end()]
         # What the duration restricts is said in its own sentence ("for eighteen months after your employment"):
         # the sentence before may end a non-compete clause.
-        sentence = _clause_before(text, match.end()) + text[found[1] : found[1] + 80].split(". ")[0]
+        clause = _clause_before(text, match.end())
+        # ... and a numbered heading just before it names the restriction: "4. Non-Solicitation. For a period of"
+        heading = _HEADING_BEFORE.search(text, 0, match.end() - len(clause))
+        label = (heading.group(1) or heading.group(2)) if heading else ""
+        sentence = label + " " + clause + text[found[1] : found[1] + 80].split(". ")[0]
         if C.TERM_CONTEXT.search(before) and not C.TERM_NOT.search(sentence):
             return found
     return None
@@ -424,6 +431,10 @@ def _plain_duration(text: str, start: int, end: int) -> bool:
     return not C.TERM_AFTER_NOT.match(text, end) and not C.TERM_BEFORE_NOT.search(text[max(0, start - 30) : start])
 
 
+# A numbered heading ("4. Non-Solicitation.", "(b) Term.") or a capitalised label with a colon ("Non-Compete:"); not
+# the last word of the sentence before ("... returned to the Employee.").
+_HEADING_BEFORE = re.compile(r"(?:(?:\b\d+\.|\([a-z]\)|\b[a-z]\.)\s*([A-Z][\w\- ]{1,40})[.:]|"
+                             r"(?:^|(?<=[.;]\s))([A-Z][\w\-]+(?:\s[A-Z][\w\-]+){0,3}):)\s*$")
 _CLAUSE_BREAK = re.compile(r"(?<=[a-z0-9)”\"\]])[.;:]\s+(?=[A-Z0-9(“\"])")
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 
 from core.context import StageContext
 from core.errors import TransientError, UnreadableDocument
+from core.pdf_boxes import visible_box
 from ingest.sniff import IMAGE_TYPES, MAX_IMAGE_PIXELS, PDF
 from storage.models import Document, Page
 
@@ -101,17 +102,9 @@ def _reader(data: bytes) -> PdfReader:
 
 
 def _visible_size(page: PageObject) -> tuple[float, float]:
-    """Width and height in points of what the renderer draws: the crop box within the media box."""
-
-    def span(box: list[float], axis: int) -> tuple[float, float]:
-        return min(box[axis], box[axis + 2]), max(box[axis], box[axis + 2])
-
-    crop, media = [float(v) for v in page.cropbox], [float(v) for v in page.mediabox]
-    sizes = []
-    for axis in (0, 1):
-        (crop_lo, crop_hi), (media_lo, media_hi) = span(crop, axis), span(media, axis)
-        sizes.append(max(min(crop_hi, media_hi) - max(crop_lo, media_lo), 0.0))
-    return sizes[0], sizes[1]
+    """Width and height in points of what the renderer draws."""
+    left, bottom, right, top = visible_box(page.mediabox, page.cropbox)
+    return right - left, top - bottom
 
 
 def page_dpis(reader: PdfReader, params: PagesParams) -> list[int]:
@@ -149,8 +142,8 @@ def embedded_scan(page: PageObject, dpi: int) -> RawPage | None:
     """
     if int(page.get("/Rotate", 0) or 0) % 360:
         return None
-    box = page.cropbox  # what a viewer shows and the renderer draws; the media box when there is none
-    if list(map(float, box)) != list(map(float, page.mediabox)):
+    box = page.mediabox
+    if visible_box(box, page.cropbox) != visible_box(box):
         return None  # a scan cropped by its PDF: only part of the JPEG is the page
     operations = [(operands, op) for operands, op in ContentStream(page.get_contents(), page.pdf).operations
                   if op not in (b"q", b"Q")]
@@ -233,8 +226,11 @@ def render_image(data: bytes) -> Iterator[RawPage]:
         for index in range(frames):
             image.seek(index)
             # Camera and scanner JPEGs carry their rotation in EXIF; apply it before anything measures the page.
+            aspect = _pixel_aspect(image)
+            if image.getexif().get(ExifTags.Base.Orientation, 1) in (5, 6, 7, 8):
+                aspect = 1 / aspect  # turned a quarter: the resolution across is now the one down
             upright = ImageOps.exif_transpose(image.copy())
-            yield RawPage(square_pixels(grey_on_white(upright), _pixel_aspect(image)))
+            yield RawPage(square_pixels(grey_on_white(upright), aspect))
 
 
 def _pixel_aspect(image: Image.Image) -> float:
@@ -272,9 +268,10 @@ def grey_on_white(image: Image.Image) -> Image.Image:
     a phone or a web app) came out as a black page; and it clips 16-bit samples at 255, so a 16-bit grey scan
     came out white.
     """
-    if image.mode == "L":
+    transparent = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
+    if image.mode == "L" and not transparent:
         return image
-    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+    if transparent and not image.mode.startswith(("I", "F")):
         paper = Image.new("RGBA", image.size, "white")
         return Image.alpha_composite(paper, image.convert("RGBA")).convert("L")
     if image.mode.startswith(("I", "F")):

@@ -49,14 +49,24 @@ def scale_for_height(height: float | None, shape: tuple[int, ...], params: Clean
     return min(scale, params.max_side_px / max(shape))
 
 
+LIGHT_GREY = 155  # a negative's letters are this light at least; dim paper in an under-exposed photo is not
+
+
 def is_negative(grey: np.ndarray, dark_fraction: float) -> bool:
-    """Mostly dark, and no light region larger than a few letters: white text on a black page."""
+    """Mostly dark, with light letters but no light region larger than a few of them: white text on a black page.
+
+    Letters are counted only where clearly light and only when there are enough of them: the paper of an
+    under-exposed photo sits near DARK_GREY, and its noise would otherwise look like thousands of tiny letters.
+    """
     dark = grey < DARK_GREY
     if np.count_nonzero(dark) < dark_fraction * dark.size:
         return False
-    count, _labels, stats, _centroids = cv2.connectedComponentsWithStats((~dark).astype(np.uint8), connectivity=8)
+    light = (grey >= LIGHT_GREY).astype(np.uint8)
+    if np.count_nonzero(light) < 0.005 * light.size:
+        return False
+    count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(light, connectivity=8)
     largest = int(stats[1:, cv2.CC_STAT_AREA].max()) if count > 1 else 0
-    return 0 < largest < 0.01 * dark.size
+    return 0 < largest < 0.01 * light.size
 
 
 def crop_dark_margins(grey: np.ndarray, dark_fraction: float) -> tuple[np.ndarray, tuple[int, int, int, int]]:

@@ -10,6 +10,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from core.document import PageWords, Word
+from core.pdf_boxes import visible_box
 
 _PLAUSIBLE = re.compile(
     r"^[\W_]*([A-Za-zÀ-ÿ]{1,20}|[\d.,:/%€$£+-]{1,25}|[A-Za-zÀ-ÿ]+['’][A-Za-zÀ-ÿ]+)[\W_]*$"
@@ -92,7 +93,7 @@ def _union(a: tuple, b: tuple) -> tuple:
 
 def _to_pixels(box: tuple, page: pdfium.PdfPage, scale: float) -> tuple[int, int, int, int]:
     """PDF points (origin bottom-left, unrotated) to pixels of the page as the pages stage renders it (its crop box)."""
-    ml, mb, mr, mt = page.get_cropbox()
+    ml, mb, mr, mt = visible_box(page.get_mediabox(), page.get_cropbox())
     w, h = (mr - ml) * scale, (mt - mb) * scale
     x0, x1 = (box[0] - ml) * scale, (box[2] - ml) * scale
     y0, y1 = (mt - box[3]) * scale, (mt - box[1]) * scale
@@ -116,7 +117,8 @@ def read_text_layer(pdf_path: Path, page_index: int, dpi: int = 300) -> PageWord
         if len(grouped) < 3 or text_quality([t for t, _, _ in grouped]) < MIN_QUALITY:
             return None
         scale = dpi / 72.0
-        width, height = page.get_size()  # already swapped for /Rotate 90 and 270
+        left, bottom, right, top = visible_box(page.get_mediabox(), page.get_cropbox())
+        width, height = (top - bottom, right - left) if page.get_rotation() % 180 else (right - left, top - bottom)
         number = page_index + 1
         # pdftoppm rounds the page size up to whole pixels. pdfium gives the size as a 32-bit float (A4's 595.2 pt
         # is 595.2000122), which would round 2480.00005 px up to 2481 and fail the stage's size check.

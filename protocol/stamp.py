@@ -13,6 +13,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.pdf_boxes import visible_box
 from protocol.models import ProtocolEntry
 from protocol.service import ROME, format_number
 from storage.models import Document, Page
@@ -60,7 +61,7 @@ def stamp_pdf(pdf: bytes, lines: list[str]) -> bytes:
     writer = PdfWriter()
     writer.append(reader)
     first = writer.pages[0]
-    x0, y0, x1, y1 = (float(v) for v in first.cropbox)  # what a viewer shows; the media box when none is set
+    x0, y0, x1, y1 = visible_box(first.mediabox, first.cropbox)  # what a viewer shows
     rotation = first.rotation % 360 if first.rotation % 90 == 0 else 0  # viewers ignore other angles
     # The stamp is drawn upright on the page as it is shown, then mapped into the page's own coordinates:
     # scanners write turned pages (/Rotate) and boxes that do not start at 0,0.

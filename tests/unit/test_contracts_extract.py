@@ -109,6 +109,9 @@ def test_shared_ndas_text_layer(shared_data: Path) -> None:
          "P3Y"),
         ("c. Confidential Information Post-Employment. For a period of eighteen (18) months after your employment "
          "with Schneider, you will not disclose it.", None),
+        ("This Agreement is effective on the date signed. 4. Non-Solicitation. For a period of eighteen (18) months, "
+         "Executive shall not hire any officer of the Company.", None),
+        ("Documents shall be returned to the Employee. The term of this Agreement shall be two (2) years.", "P2Y"),
         # restrictions, deadlines and survival periods are not the agreement's term
         ("During the term of this Agreement and for a period of one (1) year thereafter, Employee will not solicit.",
          None),
@@ -166,6 +169,11 @@ def test_letterheads_headings_and_defined_terms_are_not_names() -> None:
     doctor = ("This Agreement is entered into by and between Maher Albitar, M.D. (“Consultant”) and NeoGenomics, Inc., "
               "a Nevada corporation (“Company”). 1. Services.")
     assert extract_contract(_words(doctor))["parties"].value == ["Maher Albitar", "NeoGenomics, Inc."]
+    capitals = ("PRIVATE AND CONFIDENTIAL This Agreement is made by and between Private Equity Partners LLC, a "
+                "Delaware limited liability company (“PEP”) and Alpha Parent Inc. (“Parent”), and Parent’s Subsidiary "
+                "LLC, a Delaware limited liability company (“Sub”). 1. Definitions.")
+    assert extract_contract(_words(capitals))["parties"].value == [  # a heading is in capitals; a name is not
+        "Private Equity Partners LLC", "Alpha Parent Inc.", "Parent’s Subsidiary LLC"]
     release = ("I, Mary Minnick, hereby release The Coca-Cola Company and its subsidiaries (the “Company”). "
                "EXECUTIVE: /s/ Mary Minnick Mary Minnick Date: March 1, 2007")
     assert extract_contract(_words(release))["parties"].value == ["The Coca-Cola Company", "Mary Minnick"]

@@ -11,6 +11,7 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from core.errors import UnreadableDocument
 from ingest.pages import PagesParams, _reader, embedded_scan, render_image, render_pdf
 
 
@@ -142,14 +143,14 @@ def _saved(image: Image.Image, fmt: str) -> bytes:
 def _ink_on_transparent(mode: str) -> Image.Image:
     """What a phone or web app saves: the paper is transparent (and black underneath), only the ink is opaque."""
     page = np.zeros((877, 620, 4), np.uint8)
-    page[60:120, 50:250, 3] = 255  # a black stamp, fully opaque; everything else transparent black
+    page[60:120, 50:250] = (10, 10, 10, 255)  # a near-black stamp, fully opaque; everything else transparent black
     return Image.fromarray(page, "RGBA").convert(mode)
 
 
-@pytest.mark.parametrize("mode", ["RGBA", "LA", "P"])
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P", "L"])
 def test_a_transparent_background_is_white_paper_not_a_black_page(mode: str) -> None:
     image = _ink_on_transparent(mode)
-    if mode == "P":
+    if mode in ("P", "L"):
         image.info["transparency"] = image.getpixel((0, 0))  # the background colour is the transparent one
     (page,) = render_image(_saved(image, "PNG"))
     grey = np.asarray(page.image)
@@ -177,6 +178,15 @@ def test_a_standard_resolution_fax_gets_square_pixels() -> None:
     assert rendered.size == (1728, round(1100 * 204 / 98))
     ys, xs = np.nonzero(np.asarray(rendered.image) < 128)
     assert abs((ys.max() - ys.min()) - (xs.max() - xs.min())) <= 4  # square again
+
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6  # stored sideways: the 204 dpi axis is the page's height once turned
+    turned = io.BytesIO()
+    page.convert("L").save(turned, format="TIFF", dpi=(204, 98), exif=exif)
+    (rendered,) = render_image(turned.getvalue())
+    assert rendered.size == (round(1100 * 204 / 98), 1728)
+    ys, xs = np.nonzero(np.asarray(rendered.image) < 128)
+    assert abs((ys.max() - ys.min()) - (xs.max() - xs.min())) <= 4
 
 
 def test_a_jpeg_with_square_pixels_at_any_resolution_keeps_its_bytes() -> None:
@@ -209,3 +219,12 @@ def test_a_small_crop_of_an_enormous_page_is_rendered_at_full_resolution() -> No
     writer.write(buffer)
     (rendered,) = render_pdf(buffer.getvalue(), PagesParams(dpi=100))
     assert rendered.size == (827, 1170)
+
+    # A crop box one point wider than a huge page is cut back to the whole page by poppler: still refused.
+    writer = PdfWriter()
+    page = writer.add_blank_page(14400, 14400)
+    page.cropbox = RectangleObject([14000, 14000, 28401, 28401])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with pytest.raises(UnreadableDocument, match="too large"):
+        list(render_pdf(buffer.getvalue(), PagesParams(dpi=100)))

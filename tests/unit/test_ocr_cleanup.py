@@ -207,3 +207,8 @@ def test_a_negative_page_is_inverted_but_a_receipt_on_a_dark_table_is_not(page: 
     table[:, page.shape[1]:2 * page.shape[1]] = page
     assert (table < 100).mean() > 0.6 and not is_negative(table, 0.6)
     assert "inverted" not in clean_page(table, CleanupParams(orientation=False, deskew=False)).info
+
+    # An under-exposed photo: grey paper near black, with sensor noise that makes thousands of tiny light specks.
+    rng = np.random.default_rng(0)
+    dim = np.clip(page * (95 / 255) + rng.normal(0, 6, page.shape), 0, 255).astype(np.uint8)
+    assert (dim < 100).mean() > 0.6 and not is_negative(dim, 0.6)

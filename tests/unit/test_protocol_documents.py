@@ -78,7 +78,8 @@ def test_stamp_goes_on_the_first_page_of_a_copy() -> None:
 
 
 @pytest.mark.parametrize(("rotation", "crop"), [(0, None), (90, None), (270, [40, 60, 500, 700]),
-                                              (180, [-100, -50, 400, 600])])
+                                              (180, [-100, -50, 400, 600]), (0, [0, 0, 612, 1008]),
+                                              (90, [-10000, -10000, 10000, 10000]), (0, [500, 700, 40, 60])])
 def test_the_stamp_is_in_the_top_right_corner_of_the_page_as_a_viewer_shows_it(
     rotation: int, crop: list[float] | None
 ) -> None:
@@ -90,15 +91,17 @@ def test_the_stamp_is_in_the_top_right_corner_of_the_page_as_a_viewer_shows_it(
 
     writer = PdfWriter()
     page = writer.add_page(PdfReader(io.BytesIO(_pdf(1))).pages[0])
-    if crop:
-        page.mediabox = page.cropbox = RectangleObject(crop)
+    if crop and crop[0] < 0 and crop[0] > -1000:
+        page.mediabox = page.cropbox = RectangleObject(crop)  # a page whose boxes do not start at 0,0
+    elif crop:
+        page.cropbox = RectangleObject(crop)  # taller, larger or reversed: poppler cuts it to the page
     if rotation:
         page.rotate(rotation)
     original = io.BytesIO()
     writer.write(original)
 
     stamped = stamp_pdf(original.getvalue(), stamp_lines(_entry(), "Comune di Esempio"))
-    (shown,) = convert_from_bytes(stamped, dpi=50, use_cropbox=True)
+    (shown,) = convert_from_bytes(stamped, dpi=50, use_cropbox=True)  # as the pages stage and viewers show it
     rgb = np.asarray(shown.convert("RGB")).astype(int)
     red = (rgb[..., 0] > 120) & (rgb[..., 1] < 80) & (rgb[..., 2] < 80)
     ys, xs = np.nonzero(red)
