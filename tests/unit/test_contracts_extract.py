@@ -146,37 +146,43 @@ def test_party_blocks_forms_and_letters() -> None:
     assert fields["effective_date"].value == "2009-05-12"  # a US document: month first
 
 
-def test_letterheads_headings_and_defined_terms_are_not_names() -> None:
-    letter = ("CONFIDENTIALITY AGREEMENT Exhibit (d)(2) December 7, 2012 JAB Beech Inc. 2200 Pennsylvania Avenue "
-              "Ladies and Gentlemen: In connection with a possible transaction with Caribou Coffee Company, Inc., a "
-              "Minnesota corporation (the “Seller”), the Seller expects to make available to JAB Beech Inc. (“you”) "
-              "certain information.")
-    assert extract_contract(_words(letter))["parties"].value == ["JAB Beech Inc.", "Caribou Coffee Company, Inc."]
-    form = ("MUTUAL NONDISCLOSURE AGREEMENT PARTIES: SafeNet, Inc (the “Company”) 4690 Millennium Drive Belcamp, MD "
-            "21017 Datakey, Inc. (“Datakey”) 407 West Travelers Trail Burnsville, MN 55337-2558 RECITALS: A. The "
-            "Company and Datakey are commencing discussions.")
-    assert extract_contract(_words(form))["parties"].value == ["SafeNet, Inc", "Datakey, Inc."]
-    dated = ("NON-DISCLOSURE AGREEMENT PARTIES: John J. Donahoe II (“Employee”) NIKE, Inc., and its subsidiaries "
-             "(“NIKE”) DATE: October 17, 2019 RECITALS: A. This Agreement is effective as of January 13, 2020.")
-    assert extract_contract(_words(dated))["parties"].value == ["John J. Donahoe II", "NIKE, Inc."]
-    aliases = ("Dear Mr. Park: Georgia-Pacific LLC (“Buyer”) has requested information regarding Buckeye "
-               "Technologies Inc. (the “Company”) in connection with a transaction between Buyer and the Company.")
-    assert extract_contract(_words(aliases))["parties"].value == ["Georgia-Pacific LLC", "Buckeye Technologies Inc."]
-    comma = ('This AGREEMENT is made by and between AEP Energy Services, Inc. an Ohio corporation ("AEPES") and, '
-             'Perot Systems Corporation having a place of business in Dallas ("Company"). WITNESSETH: WHEREAS ...')
-    assert extract_contract(_words(comma))["parties"].value == ["AEP Energy Services, Inc.",
-                                                                "Perot Systems Corporation"]
-    doctor = ("This Agreement is entered into by and between Maher Albitar, M.D. (“Consultant”) and NeoGenomics, Inc., "
-              "a Nevada corporation (“Company”). 1. Services.")
-    assert extract_contract(_words(doctor))["parties"].value == ["Maher Albitar", "NeoGenomics, Inc."]
-    capitals = ("PRIVATE AND CONFIDENTIAL This Agreement is made by and between Private Equity Partners LLC, a "
-                "Delaware limited liability company (“PEP”) and Alpha Parent Inc. (“Parent”), and Parent’s Subsidiary "
-                "LLC, a Delaware limited liability company (“Sub”). 1. Definitions.")
-    assert extract_contract(_words(capitals))["parties"].value == [  # a heading is in capitals; a name is not
-        "Private Equity Partners LLC", "Alpha Parent Inc.", "Parent’s Subsidiary LLC"]
-    release = ("I, Mary Minnick, hereby release The Coca-Cola Company and its subsidiaries (the “Company”). "
-               "EXECUTIVE: /s/ Mary Minnick Mary Minnick Date: March 1, 2007")
-    assert extract_contract(_words(release))["parties"].value == ["The Coca-Cola Company", "Mary Minnick"]
+@pytest.mark.parametrize(
+    ("text", "parties"),
+    [
+        pytest.param("CONFIDENTIALITY AGREEMENT Exhibit (d)(2) December 7, 2012 JAB Beech Inc. 2200 Pennsylvania "
+                     "Avenue Ladies and Gentlemen: In connection with a possible transaction with Caribou Coffee "
+                     "Company, Inc., a Minnesota corporation (the “Seller”), the Seller expects to make available to "
+                     "JAB Beech Inc. (“you”) certain information.",
+                     ["JAB Beech Inc.", "Caribou Coffee Company, Inc."], id="letter date line"),
+        pytest.param("MUTUAL NONDISCLOSURE AGREEMENT PARTIES: SafeNet, Inc (the “Company”) 4690 Millennium Drive "
+                     "Belcamp, MD 21017 Datakey, Inc. (“Datakey”) 407 West Travelers Trail Burnsville, MN 55337-2558 "
+                     "RECITALS: A. The Company and Datakey are commencing discussions.",
+                     ["SafeNet, Inc", "Datakey, Inc."], id="address blocks"),
+        pytest.param("NON-DISCLOSURE AGREEMENT PARTIES: John J. Donahoe II (“Employee”) NIKE, Inc., and its "
+                     "subsidiaries (“NIKE”) DATE: October 17, 2019 RECITALS: A. This Agreement is effective as of "
+                     "January 13, 2020.", ["John J. Donahoe II", "NIKE, Inc."], id="heading after the parties"),
+        pytest.param("Dear Mr. Park: Georgia-Pacific LLC (“Buyer”) has requested information regarding Buckeye "
+                     "Technologies Inc. (the “Company”) in connection with a transaction between Buyer and the "
+                     "Company.",
+                     ["Georgia-Pacific LLC", "Buckeye Technologies Inc."], id="defined terms"),
+        pytest.param('This AGREEMENT is made by and between AEP Energy Services, Inc. an Ohio corporation ("AEPES") '
+                     'and, Perot Systems Corporation having a place of business in Dallas ("Company"). WITNESSETH: ...',
+                     ["AEP Energy Services, Inc.", "Perot Systems Corporation"], id="and, then a name"),
+        pytest.param("This Agreement is entered into by and between Maher Albitar, M.D. (“Consultant”) and "
+                     "NeoGenomics, Inc., a Nevada corporation (“Company”). 1. Services.",
+                     ["Maher Albitar", "NeoGenomics, Inc."], id="degree"),
+        pytest.param("PRIVATE AND CONFIDENTIAL This Agreement is made by and between Private Equity Partners LLC, a "
+                     "Delaware limited liability company (“PEP”) and Alpha Parent Inc. (“Parent”), and Parent’s "
+                     "Subsidiary LLC, a Delaware limited liability company (“Sub”). 1. Definitions.",
+                     ["Private Equity Partners LLC", "Alpha Parent Inc.", "Parent’s Subsidiary LLC"],
+                     id="a heading is in capitals, a name is not"),
+        pytest.param("I, Mary Minnick, hereby release The Coca-Cola Company and its subsidiaries (the “Company”). "
+                     "EXECUTIVE: /s/ Mary Minnick Mary Minnick Date: March 1, 2007",
+                     ["The Coca-Cola Company", "Mary Minnick"], id="signature then printed name"),
+    ],
+)
+def test_letterheads_headings_and_defined_terms_are_not_names(text: str, parties: list[str]) -> None:
+    assert extract_contract(_words(text))["parties"].value == parties
 
 
 def test_dates_and_law_clauses_in_us_agreements() -> None:

@@ -200,31 +200,29 @@ def test_a_jpeg_with_square_pixels_at_any_resolution_keeps_its_bytes() -> None:
     assert page.jpeg is None and page.size == (620, 1754)
 
 
-def test_a_small_crop_of_an_enormous_page_is_rendered_at_full_resolution() -> None:
-    """The size that bounds memory is what the renderer draws, the crop box, not the media box around it."""
+def _cropped_blank_pdf(size: float | tuple[float, float], crop: list[float]) -> bytes:
     from pypdf.generic import RectangleObject
 
+    width, height = (size, size) if isinstance(size, (int, float)) else size
     writer = PdfWriter()
-    page = writer.add_blank_page(20000, 20000)  # 7 m square: refused when rendered whole
-    page.cropbox = RectangleObject([1000, 1000, 1595, 1842])  # an A4 sheet inside it
+    page = writer.add_blank_page(width, height)
+    page.cropbox = RectangleObject(crop)
     buffer = io.BytesIO()
     writer.write(buffer)
-    (rendered,) = render_pdf(buffer.getvalue(), PagesParams(dpi=100))
+    return buffer.getvalue()
+
+
+def test_a_small_crop_of_an_enormous_page_is_rendered_at_full_resolution() -> None:
+    """The size that bounds memory is what the renderer draws, the crop box cut to the page, not the media box."""
+    a4_inside_a_7m_square = _cropped_blank_pdf(20000, [1000, 1000, 1595, 1842])  # refused when rendered whole
+    (rendered,) = render_pdf(a4_inside_a_7m_square, PagesParams(dpi=100))
     assert rendered.size == (827, 1170)
 
-    writer = PdfWriter()
-    page = writer.add_blank_page(595, 842)
-    page.cropbox = RectangleObject([-10000, -10000, 10000, 10000])  # a crop box larger than the page is cut to it
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    (rendered,) = render_pdf(buffer.getvalue(), PagesParams(dpi=100))
+    a4_with_a_larger_crop = _cropped_blank_pdf((595, 842), [-10000, -10000, 10000, 10000])  # cut to the page
+    (rendered,) = render_pdf(a4_with_a_larger_crop, PagesParams(dpi=100))
     assert rendered.size == (827, 1170)
 
     # A crop box one point wider than a huge page is cut back to the whole page by poppler: still refused.
-    writer = PdfWriter()
-    page = writer.add_blank_page(14400, 14400)
-    page.cropbox = RectangleObject([14000, 14000, 28401, 28401])
-    buffer = io.BytesIO()
-    writer.write(buffer)
+    wider_crop_of_a_huge_page = _cropped_blank_pdf(14400, [14000, 14000, 28401, 28401])
     with pytest.raises(UnreadableDocument, match="too large"):
-        list(render_pdf(buffer.getvalue(), PagesParams(dpi=100)))
+        list(render_pdf(wider_crop_of_a_huge_page, PagesParams(dpi=100)))
