@@ -174,7 +174,10 @@ def choose_totals(
         score = sum(c.score for c in (net, vat, total) if c is not None)
         if net and vat and total:
             n, v, t = (to_decimal(c.value) for c in (net, vat, total))
-            if n is not None and v is not None and t is not None and abs(n + v - t) <= CENT and t != 0:
+            # VAT is never more than the net (no rate reaches 100 %): that also keeps the two apart when both
+            # come from unlabelled figures.
+            if (n is not None and v is not None and t is not None and abs(n + v - t) <= CENT and t != 0
+                    and abs(v) <= abs(n)):
                 score += 3.0
         if best is None or score > best[0]:
             best = (score, (net, vat, total))

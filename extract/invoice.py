@@ -119,7 +119,8 @@ def _amount_fields(rows: Sequence[Line], hits: Sequence[LabelHit]) -> Fields:
     nets, vats, totals = (
         _amount_candidates(k, rows, hits, block) for k in ("net_amount", "vat_amount", "total_amount")
     )
-    chosen = choose_totals(nets, vats, totals)
+    unlabelled = _unlabelled_amounts(rows, block)
+    chosen = choose_totals([*nets, *unlabelled], [*vats, *unlabelled], [*totals, *unlabelled])
     consistent = chosen[3]
     fields: Fields = {}
     for name, candidate in zip(("net_amount", "vat_amount", "total_amount"), chosen[:3], strict=True):
@@ -138,7 +139,26 @@ def _amount_fields(rows: Sequence[Line], hits: Sequence[LabelHit]) -> Fields:
     return fields
 
 
-_CENTS_RE = re.compile(r"\d[.,]\d{2}(?!\d)")
+_CENTS_RE = re.compile(r"\d[.,]\s?\d{2}(?!\d)")
+
+
+def _unlabelled_amounts(rows: Sequence[Line], block: tuple[int, int] | None) -> list[Candidate]:
+    """The last amount of each row of the totals block and the two rows under it, as a figure with no label.
+
+    OCR sometimes garbles the label that matters ("Totale documento" read as "al cumento", "Totale imponibile"
+    split over two rows). Such a candidate scores nothing by itself: only net + VAT = total can choose it, and
+    labelled figures that agree always score higher.
+    """
+    if block is None:
+        return []
+    candidates = []
+    for row in rows:
+        if block[0] <= row.index <= block[1] + 2 and row.page == rows[block[1]].page:
+            words = [w for w in row.words if "%" not in w.text]
+            for value, source in amounts_in(words)[-1:]:
+                if _CENTS_RE.search(" ".join(w.text for w in source)):
+                    candidates.append(Candidate(value, 0.0, (None, source)))
+    return candidates
 
 
 def _complete_totals(fields: Fields) -> None:

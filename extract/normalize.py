@@ -127,10 +127,13 @@ def normalize_amount(text: str, *, assume_cents: bool = False) -> str | None:
 
 # An amount token: thousands groups of exactly three digits (so two numbers a space apart stay two), an
 # optional decimal part, optional sign/currency; O and l are allowed where OCR mistakes them for digits.
+# Tesseract puts a space after the separators of faint print ("100. 269, 00"): such a number is one amount only
+# when it has both thousands groups and cents, so a numbered line ("1. 250 fogli") stays two numbers.
 _D = r"[\dOol]"
 AMOUNT_TOKEN_RE = re.compile(
     rf"(?<![\w.,/])[-−(]?(?:[€$£]\s?)?[-−]?"
     rf"(?:{_D}{{1,3}}(?:([.,' ]){_D}{{3}})(?:\1{_D}{{3}})*(?:[.,]{_D}{{1,2}})?"
+    rf"|{_D}{{1,3}}(?:([.,])\s{_D}{{3}})(?:\2\s?{_D}{{3}})*[.,]\s?{_D}{{2}}"
     rf"|{_D}+(?:[.,]{_D}{{1,2}})?)-?\)?(?![\w/]|[.,]\d)"
 )
 

@@ -75,6 +75,23 @@ def test_choose_totals_prefers_a_consistent_combination() -> None:
     assert (net.value, vat.value, total.value, consistent) == ("100.00", "22.00", "122.00", True)
 
 
+def test_figures_without_a_label_count_only_when_they_add_up_and_vat_is_never_above_the_net() -> None:
+    # "Totale imponibile" and "Totale documento" garbled: the totals block's unlabelled figures complete it.
+    unlabelled = [Candidate(v, 0.0) for v in ("17826.14", "82442.86", "100269.00")]
+    nets = [Candidate("81027.91", 1.2), *unlabelled]
+    vats = [Candidate("17826.14", 1.1), *unlabelled]
+    totals = [Candidate("82442.86", 1.2), *unlabelled]
+    net, vat, total, consistent = choose_totals(nets, vats, totals)
+    assert (net.value, vat.value, total.value, consistent) == ("82442.86", "17826.14", "100269.00", True)
+    net, vat, _, _ = choose_totals(unlabelled, unlabelled, unlabelled)  # nothing labelled: VAT is the smaller
+    assert (net.value, vat.value) == ("82442.86", "17826.14")
+    # Labelled figures that agree always win over unlabelled ones that also agree.
+    net, vat, total, _ = choose_totals([Candidate("100.00", 0.9), Candidate("10.00", 0.0)],
+                                       [Candidate("22.00", 0.8), Candidate("112.00", 0.0)],
+                                       [Candidate("122.00", 0.7), Candidate("122.00", 0.0)])
+    assert (net.value, vat.value, total.value) == ("100.00", "22.00", "122.00")
+
+
 def test_confidence_is_monotone_and_fittable() -> None:
     base = Evidence(label=0.9, ocr=0.9, pattern=0.8)
     assert confidence(Evidence(label=0.9, ocr=0.9, pattern=0.8, validator=True)) > confidence(base)

@@ -54,6 +54,14 @@ def test_find_amounts_keeps_numbers_apart() -> None:
     assert [v for _, _, v in find_amounts("235851415 250.00")] == ["235851415.00", "250.00"]
 
 
+def test_find_amounts_joins_a_figure_ocr_spaced_after_its_separators() -> None:
+    """Faint print: Tesseract reads "100.269,00" as "100. 269, 00"; with thousands and cents it is one amount."""
+    assert [v for _, _, v in find_amounts("Totale documento (EUR) 100. 269, 00")] == ["100269.00"]
+    assert [v for _, _, v in find_amounts("IVA 17. 826, 14")] == ["17826.14"]
+    assert [v for _, _, v in find_amounts("1. 250 fogli")] == ["1.00", "250.00"]  # a numbered line, no cents
+    assert [v for _, _, v in find_amounts("3 pezzi 747, 41")] == ["3.00", "747.00", "41.00"]  # no thousands
+
+
 @pytest.mark.parametrize(
     "raw",
     [
