@@ -164,6 +164,27 @@ def test_totals_mismatch_becomes_a_check() -> None:
     assert result.fields["total_amount"].confidence < 0.95
 
 
+def test_garbled_total_labels_are_completed_by_the_figures_that_add_up() -> None:
+    """A scanned courtesy copy: "Totale imponibile" split over two rows (its figure under a bare "Totale") and
+    "Totale documento" read as "al cumento", its figure with OCR spaces after the separators."""
+    garbled = page(
+        [
+            (100, [(100, "Fattura n. 12 del 10/01/2025")]),
+            (1140, [(1500, "Aliquota"), (1800, "Imponibile"), (2100, "Imposta")]),
+            (1200, [(1500, "22%"), (1800, "81.027,91"), (2100, "17.826,14")]),
+            (1260, [(1500, "0% N4"), (1800, "1.414,95"), (2100, "0,00")]),
+            (1320, [(1500, "imponibile i. E :")]),
+            (1380, [(1500, "Totale"), (2100, "82.442,86")]),
+            (1440, [(1500, "Totale IVA"), (2100, "17.826,14")]),
+            (1500, [(1500, "al cumento (EUR) e"), (2100, "100. 269, 00")]),
+        ]
+    )
+    result = extract([garbled], doc_type="invoice")
+    assert (result.fields["net_amount"].value, result.fields["vat_amount"].value,
+            result.fields["total_amount"].value) == ("82442.86", "17826.14", "100269.00")
+    assert "totals_mismatch" not in {c.code for c in result.checks}
+
+
 def test_document_without_extractor_only_classified() -> None:
     result = extract([page([(100, [(100, "Appunti della riunione di lunedì")])])], doc_type="other")
     assert result.doc_type == "other" and result.fields == {} and result.lines == []
