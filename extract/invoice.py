@@ -64,7 +64,8 @@ _VAT_COUNTRIES = frozenset(re.findall(r"[A-Z]{2}", _VAT_RE.pattern.split(")")[0]
 # A US employer identification number: the seller's tax id on a US invoice, which has no VAT id.
 _EIN_RE = re.compile(r"\b(?:EIN|FEIN|Federal\s+Tax\s+ID|Tax\s+ID)\s*(?:No\.?|#)?\s*:?\s*(\d{2}-\d{7})\b", re.IGNORECASE)
 _CF_RE = re.compile(r"\b[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]\b")
-_IBAN_RE = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]){11,30}\b")
+# The check digits may come out of OCR as letters ("DEO7 4404 …"); such a run counts only if it then validates.
+_IBAN_RE = re.compile(r"\b[A-Z]{2}[\dOIL]{2}(?:\s?[A-Z0-9]){11,30}\b")
 
 Fields = dict[str, ExtractedField]
 
@@ -651,7 +652,7 @@ def _iban(rows: Sequence[Line], hits: Sequence[LabelHit]) -> ExtractedField | No
             text = " ".join(w.text for w in words).upper()
             for match in _IBAN_RE.finditer(re.sub(r"^.*?IBAN\s*[:.]?\s*", "", text)):
                 value = _iban_length(normalize_iban(match.group()))
-                if not value:
+                if not value or (not match.group()[2:4].isdigit() and not validate_iban(value)[0]):
                     continue
                 picked = [
                     w for w in words if w.text.upper().replace(" ", "") in value and len(w.text) >= 2

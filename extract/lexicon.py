@@ -150,7 +150,7 @@ INVOICE_LABELS: dict[str, list[str]] = {
     ],
     "iban": ["iban", "coordinate bancarie", "bank details", "bankverbindung", "coordonnees bancaires"],
     "supplier_vat": [
-        "p iva", "partita iva", "p iva e c f", "piva",
+        "p iva", "partita iva", "p iva e c f", "piva", "p i", "pi",
         "vat", "vat no", "vat number", "vat reg no", "vat id",
         "ust idnr", "ust id", "ust id nr", "umsatzsteuer id", "steuernummer",
         "tva intracommunautaire", "tva intracom", "n tva", "numero de tva",

@@ -185,6 +185,23 @@ def test_garbled_total_labels_are_completed_by_the_figures_that_add_up() -> None
     assert "totals_mismatch" not in {c.code for c in result.checks}
 
 
+def test_ocr_damaged_iban_check_digits_and_a_short_vat_label() -> None:
+    damaged = page(
+        [
+            (100, [(100, "Logistica Alpina S.r.l.")]),
+            (150, [(100, "P.I. 43251690384")]),
+            (300, [(1400, "Cliente")]),
+            (350, [(1400, "Provincia di Roma")]),
+            (400, [(1400, "PI. 45339370194")]),  # "P.I." with its first full stop lost
+            (700, [(100, "Fattura n. FT2023/2810 del 03-04-2023")]),
+            (1140, [(100, "Conto: ITO9 X999 9999 9999 9999 9999 999")]),  # O-shaped but invalid: not an IBAN
+            (1200, [(100, "IBAN: DEO7 4404 4683 9178 0269 40")]),  # the 0 of the check digits read as O
+        ]
+    )
+    fields = values([damaged], doc_type="invoice")
+    assert (fields["iban"], fields["customer_vat"]) == ("DE07440446839178026940", "IT45339370194")
+
+
 def test_document_without_extractor_only_classified() -> None:
     result = extract([page([(100, [(100, "Appunti della riunione di lunedì")])])], doc_type="other")
     assert result.doc_type == "other" and result.fields == {} and result.lines == []
