@@ -19,6 +19,7 @@ from ocr.orientation import CROP_DECIDED, ocr_updown
 from ocr.params import CleanupParams
 from ocr.punctuation import restore_line_end_marks
 from ocr.recover import read_skipped
+from ocr.rejoin import rejoin_split_words
 
 _WORD = re.compile(r"[A-Za-zÀ-ÿ0-9]{3,}")
 
@@ -115,12 +116,22 @@ def _finish(
     words = first.words
     if cleanup.orientation and cleanup.updown == "after_ocr":
         cleaned, words = _settle_updown(cleaned, words, cleanup, partial(read, page=words.page))
-    if not (cleanup.recover_skipped or cleanup.restore_line_end_marks):
-        return PageReading(cleaned.review_image, words, cleaned.info)
+    if cleanup.recover_skipped or cleanup.restore_line_end_marks:
+        words = _after_reading(cleaned, words, cleanup, read)
+    if cleanup.rejoin_split_words:
+        words, count = rejoin_split_words(words)
+        if count:
+            cleaned.info["split_words_rejoined"] = count
+    return PageReading(cleaned.review_image, words, cleaned.info)
+
+
+def _after_reading(cleaned: CleanedPage, words: PageWords, cleanup: CleanupParams,
+                   read: Callable[..., PageWords]) -> PageWords:
+    """Text the layout analysis skipped, read again, and line-end marks Tesseract dropped, put back."""
     # Both steps size their search by the capitals' height: the normalised one, or measured once here.
     text_px = cleanup.target_text_px if cleanup.resolution else text_height(cleaned.ocr_image)
     if text_px is None:
-        return PageReading(cleaned.review_image, words, cleaned.info)
+        return words
     if cleanup.recover_skipped:
         read_block = partial(read, page=words.page, psm=6, languages=cleanup.recover_languages)
         words = _recover_skipped(cleaned, words, text_px, cleanup.recover_min_glyphs, read_block)
@@ -128,7 +139,7 @@ def _finish(
         words, count = restore_line_end_marks(cleaned.ocr_image, words, text_px)
         if count:
             cleaned.info["line_end_marks_restored"] = count
-    return PageReading(cleaned.review_image, words, cleaned.info)
+    return words
 
 
 def _recover_skipped(

@@ -79,6 +79,9 @@ class CleanupParams(BaseModel):
     # Tesseract often drops a line's last comma or full stop ("JALAN SAGU 18" under "JALAN SAGU 18,"): a lone
     # mark-sized blob at the baseline just past a line's last word is put back, "," or "." by its shape.
     restore_line_end_marks: bool = True
+    # Tesseract's layout analysis sometimes draws a column boundary through a value ("7" | "54" for "754"): a
+    # line's last word and another block's line starting right after it, with no room for a space, are one word.
+    rejoin_split_words: bool = True
 
     deskew: bool = True
     max_skew_deg: float = Field(15.0, gt=0, le=45)
