@@ -140,7 +140,8 @@ def _ocr_version(pipeline: str) -> str:
     """What the cached words depend on besides the file: the pipeline's page and OCR settings and the code of
     the stages that make them. A change to either re-runs OCR instead of scoring stale words."""
     digest = hashlib.sha256(json.dumps(_ocr_only_pipelines()["pipelines"].get(pipeline), sort_keys=True).encode())
-    for source in sorted([*(REPO / "ocr").glob("*.py"), *(REPO / "ingest").glob("*.py")]):
+    sources = [*(REPO / "ocr").glob("*.py"), *(REPO / "ingest").glob("*.py"), REPO / "core" / "pdf_boxes.py"]
+    for source in sorted(sources):
         digest.update(source.read_bytes())
     return digest.hexdigest()[:12]
 
