@@ -45,8 +45,11 @@ def rejoin_split_words(words: PageWords) -> tuple[PageWords, int]:
     lasts, firsts = _line_ends(items)
     merged: dict[int, int] = {}  # first-word index -> the last-word index it is joined to
     for left in lasts:
+        if left in merged:
+            continue  # already joined onto a word before it: one join per piece, no chains
         for right in firsts:
-            if right not in merged and right != left and _continues(items[left], items[right]):
+            if (right not in merged and right != left and right not in merged.values()
+                    and _continues(items[left], items[right])):
                 merged[right] = left
                 break
     if not merged:

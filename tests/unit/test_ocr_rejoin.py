@@ -29,3 +29,11 @@ def test_words_a_space_apart_another_line_or_the_same_block_stay_apart() -> None
     same_block = Word("IVA", (100, 600, 160, 624), 0.9, 1, 4, 4), Word("22%", (163, 600, 220, 624), 0.9, 1, 4, 5)
     words, joined = rejoin_split_words(_page(left, spaced, lower, *same_block))
     assert joined == 0 and [w.text for w in words.words] == ["Totale", "120,00", "EUR", "IVA", "22%"]
+
+
+def test_a_word_in_three_pieces_loses_no_text_whatever_their_order() -> None:
+    pieces = [Word(text, (x, 100, x + 17, 124), 0.9, 1, block, block)
+              for block, (text, x) in enumerate((("A", 103), ("B", 123), ("C", 143)), start=1)]
+    for order in (pieces, [pieces[1], pieces[2], pieces[0]]):
+        words, joined = rejoin_split_words(_page(*order))
+        assert joined == 1 and "".join(sorted("".join(w.text for w in words.words))) == "ABC"
