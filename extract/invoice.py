@@ -562,8 +562,10 @@ def _supplier_address(
     restored in the seller's ``language``, else the language of the country the address ends with."""
     if name is None or name.bbox is None:
         return None
-    start = next((r for r in rows if r.page == name.page and name.bbox[1] <= (r.bbox[1] + r.bbox[3]) / 2
-                  <= name.bbox[3]), None)
+    # The row the name's middle lies in: a tall title printed beside the name ("Fattura di vendita") stretches
+    # that row, whose own middle then falls below the name.
+    middle = (name.bbox[1] + name.bbox[3]) / 2
+    start = next((r for r in rows if r.page == name.page and r.bbox[1] <= middle <= r.bbox[3]), None)
     if start is None:
         return None
     picked: list[list[Word]] = []

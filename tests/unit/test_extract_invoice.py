@@ -274,6 +274,24 @@ def test_tall_title_beside_the_letterhead_does_not_merge_its_lines() -> None:
     assert got["supplier_address"] == "Industriestraße 122, 20095 Hamburg, Germany"
 
 
+def test_the_address_under_a_name_beside_a_tall_title_is_found() -> None:
+    """A scan's words: "Fattura di vendita" in large type stretches the name's row down to the street's line."""
+    def word(text: str, x0: int, y0: int, x1: int, y1: int) -> Word:
+        return Word(text, (x0, y0, x1, y1), 0.95, 1, 1, 0)
+
+    words = [
+        word("Fattura", 170, 207, 456, 260), word("di", 485, 205, 520, 260), word("vendita", 582, 201, 872, 287),
+        word("Logistica", 1205, 197, 1430, 241), word("Alpina", 1446, 197, 1606, 240), word("S.r.l.", 1625, 197,
+                                                                                            1720, 232),
+        word("Viale", 1415, 253, 1495, 278), word("dei", 1508, 253, 1556, 278), word("Mille", 1569, 253, 1648, 278),
+        word("42/A", 1661, 253, 1730, 280),
+        word("35121", 1425, 299, 1521, 324), word("Padova", 1538, 299, 1651, 324), word("(PD)", 1665, 300, 1730, 328),
+        word("P.I.", 1453, 346, 1496, 370), word("43251690384", 1511, 345, 1733, 370),
+    ]
+    got = values([PageWords(1, 2480, 3508, words)], doc_type="invoice")
+    assert got["supplier_address"] == "Viale dei Mille 42/A, 35121 Padova (PD)"
+
+
 def test_label_is_not_read_across_a_column_gap() -> None:
     """"(MI)" in the buyer's block and "Vs. ordine n.:" far right are not one fuzzy "rif vs ordine" label."""
     pages = [page([
