@@ -153,12 +153,12 @@ def _unlabelled_amounts(rows: Sequence[Line], block: tuple[int, int] | None) -> 
     if block is None:
         return []
     candidates = []
-    for row in rows:
-        if block[0] <= row.index <= block[1] + 2 and row.page == rows[block[1]].page:
-            words = [w for w in row.words if "%" not in w.text]
-            for value, source in amounts_in(words)[-1:]:
-                if _CENTS_RE.search(" ".join(w.text for w in source)):
-                    candidates.append(Candidate(value, 0.0, (None, source)))
+    for row in rows[block[0] : block[1] + 3]:
+        if row.page != rows[block[1]].page:
+            continue
+        for value, source in amounts_in([w for w in row.words if "%" not in w.text])[-1:]:
+            if _CENTS_RE.search(" ".join(w.text for w in source)):
+                candidates.append(Candidate(value, 0.0, (None, source)))
     return candidates
 
 
