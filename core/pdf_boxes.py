@@ -30,3 +30,9 @@ def visible_box(media: Iterable[float], crop: Iterable[float] | None = None) -> 
 def _normalised(box: Iterable[float]) -> Box:
     x0, y0, x1, y1 = (float(v) for v in box)
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
+def shown_size(box: Box, rotation: int) -> tuple[float, float]:
+    """Width and height of ``box`` as a viewer shows the page: a quarter turn (/Rotate 90 or 270) swaps them."""
+    left, bottom, right, top = box
+    return (top - bottom, right - left) if rotation % 180 else (right - left, top - bottom)

@@ -268,19 +268,16 @@ def grey_on_white(image: Image.Image) -> Image.Image:
     a phone or a web app) came out as a black page; and it clips 16-bit samples at 255, so a 16-bit grey scan
     came out white.
     """
-    transparent = image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info
-    if image.mode == "L" and not transparent:
-        return image
-    if transparent and not image.mode.startswith(("I", "F")):
-        paper = Image.new("RGBA", image.size, "white")
-        return Image.alpha_composite(paper, image.convert("RGBA")).convert("L")
     if image.mode.startswith(("I", "F")):
         samples = np.asarray(image, dtype=np.float64)
         top = float(samples.max(initial=0.0))
         # Integer scans use 8 or 16 bits of their range; float ones 0-1 (or an integer range).
         full = 1.0 if image.mode == "F" and top <= 1.0 else 255.0 if top <= 255 else 65535.0 if top <= 65535 else top
         return Image.fromarray(np.clip(samples * (255.0 / full), 0, 255).round().astype(np.uint8), "L")
-    return image.convert("L")
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        paper = Image.new("RGBA", image.size, "white")
+        return Image.alpha_composite(paper, image.convert("RGBA")).convert("L")
+    return image if image.mode == "L" else image.convert("L")
 
 
 def pages_stage(ctx: StageContext, params: PagesParams) -> None:

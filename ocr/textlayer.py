@@ -10,7 +10,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from core.document import PageWords, Word
-from core.pdf_boxes import visible_box
+from core.pdf_boxes import Box, shown_size, visible_box
 
 _PLAUSIBLE = re.compile(
     r"^[\W_]*([A-Za-zÀ-ÿ]{1,20}|[\d.,:/%€$£+-]{1,25}|[A-Za-zÀ-ÿ]+['’][A-Za-zÀ-ÿ]+)[\W_]*$"
@@ -91,13 +91,12 @@ def _union(a: tuple, b: tuple) -> tuple:
     return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
-def _to_pixels(box: tuple, page: pdfium.PdfPage, scale: float) -> tuple[int, int, int, int]:
+def _to_pixels(box: tuple, visible: Box, rotation: int, scale: float) -> tuple[int, int, int, int]:
     """PDF points (origin bottom-left, unrotated) to pixels of the page as the pages stage renders it (its crop box)."""
-    ml, mb, mr, mt = visible_box(page.get_mediabox(), page.get_cropbox())
+    ml, mb, mr, mt = visible
     w, h = (mr - ml) * scale, (mt - mb) * scale
     x0, x1 = (box[0] - ml) * scale, (box[2] - ml) * scale
     y0, y1 = (mt - box[3]) * scale, (mt - box[1]) * scale
-    rotation = page.get_rotation() % 360
     if rotation == 90:
         x0, y0, x1, y1 = h - y1, x0, h - y0, x1
     elif rotation == 180:
@@ -117,13 +116,14 @@ def read_text_layer(pdf_path: Path, page_index: int, dpi: int = 300) -> PageWord
         if len(grouped) < 3 or text_quality([t for t, _, _ in grouped]) < MIN_QUALITY:
             return None
         scale = dpi / 72.0
-        left, bottom, right, top = visible_box(page.get_mediabox(), page.get_cropbox())
-        width, height = (top - bottom, right - left) if page.get_rotation() % 180 else (right - left, top - bottom)
+        # The box and the turn once for the page, not once a word.
+        visible, rotation = visible_box(page.get_mediabox(), page.get_cropbox()), page.get_rotation() % 360
+        width, height = shown_size(visible, rotation)
         number = page_index + 1
         # pdftoppm rounds the page size up to whole pixels. pdfium gives the size as a 32-bit float (A4's 595.2 pt
         # is 595.2000122), which would round 2480.00005 px up to 2481 and fail the stage's size check.
         size = math.ceil(width * scale - 1e-3), math.ceil(height * scale - 1e-3)
-        placed = [(text, _to_pixels(box, page, scale), line) for text, box, line in grouped]
+        placed = [(text, _to_pixels(box, visible, rotation, scale), line) for text, box, line in grouped]
         # Text outside the crop box is not on the page a viewer (or the reviewer) sees.
         words = [Word(text, bbox, 0.99, number, 1, line + 1) for text, bbox, line in placed
                  if 0 <= (bbox[0] + bbox[2]) / 2 < size[0] and 0 <= (bbox[1] + bbox[3]) / 2 < size[1]]

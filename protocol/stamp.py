@@ -13,7 +13,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.pdf_boxes import visible_box
+from core.pdf_boxes import shown_size, visible_box
 from protocol.models import ProtocolEntry
 from protocol.service import ROME, format_number
 from storage.models import Document, Page
@@ -61,11 +61,11 @@ def stamp_pdf(pdf: bytes, lines: list[str]) -> bytes:
     writer = PdfWriter()
     writer.append(reader)
     first = writer.pages[0]
-    x0, y0, x1, y1 = visible_box(first.mediabox, first.cropbox)  # what a viewer shows
+    shown = x0, y0, x1, y1 = visible_box(first.mediabox, first.cropbox)  # what a viewer shows
     rotation = first.rotation % 360 if first.rotation % 90 == 0 else 0  # viewers ignore other angles
     # The stamp is drawn upright on the page as it is shown, then mapped into the page's own coordinates:
     # scanners write turned pages (/Rotate) and boxes that do not start at 0,0.
-    width, height = (y1 - y0, x1 - x0) if rotation in (90, 270) else (x1 - x0, y1 - y0)
+    width, height = shown_size(shown, rotation)
     to_page = {0: (1, 0, 0, 1, x0, y0), 90: (0, 1, -1, 0, x1, y0),
                180: (-1, 0, 0, -1, x1, y1), 270: (0, -1, 1, 0, x0, y1)}[rotation]
     first.merge_transformed_page(_overlay(width, height, lines).pages[0], to_page)
